@@ -1,0 +1,188 @@
+/**
+ * End-to-end harness: runs a Pulumi program through the real CLI and language host (the Automation
+ * API's LocalWorkspace drives the same `pulumi` binary a user runs) and returns the engine's
+ * structured results. Every stack gets a fresh file backend, so tests never share state.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+    ConfigMap,
+    EngineEvent,
+    LocalWorkspace,
+    OpMap,
+    PulumiCommand,
+    Stack,
+    StepEventMetadata,
+} from "@pulumi/pulumi/automation";
+import { pulumiToolchain, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+
+export interface ConfigEntry { value: string; secret?: boolean }
+
+export interface StackOptions {
+    /** A Pulumi project directory (an example, or one from `writeProgram`). */
+    workDir: string;
+    stackName?: string;
+    /** Config keys with their namespace, e.g. `tenant-users:dialect`. */
+    config?: Record<string, ConfigEntry | string>;
+    /** Extra environment for the CLI, the program and the provider process. */
+    env?: Record<string, string>;
+    /** State store; default a fresh `file://` directory. */
+    backendUrl?: string;
+}
+
+export interface OperationResult {
+    stdout: string;
+    stderr: string;
+    /** Operation → count, e.g. `{ create: 2, same: 1 }`. */
+    changeSummary: OpMap;
+    /** One entry per resource step the engine reported. */
+    steps: StepEventMetadata[];
+    /** Diagnostics (errors and warnings) the engine reported, with their text. */
+    diagnostics: { severity: string; message: string; urn?: string }[];
+    outputs?: Record<string, unknown>;
+}
+
+export interface RunOptions { parallel?: number; diff?: boolean; expectFailure?: boolean; refresh?: boolean; debugLogs?: boolean }
+
+export class TestStack {
+    private constructor(readonly stack: Stack, readonly workDir: string, readonly backendDir?: string) {}
+
+    static async create(opts: StackOptions): Promise<TestStack> {
+        const toolchain = pulumiToolchain();
+        const backendDir = opts.backendUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "tu-state-"));
+        const envVars: Record<string, string> = {
+            ...toolchain.env,
+            PULUMI_BACKEND_URL: opts.backendUrl ?? `file://${backendDir}`,
+            // Examples are type-checked by `tsc -p examples`; the engine only needs to run them.
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            ...opts.env,
+        };
+        const pulumiCommand = await PulumiCommand.get({
+            root: path.dirname(toolchain.binDir),
+            skipVersionCheck: true,
+        });
+        const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName, workDir: opts.workDir },
+            { envVars, pulumiCommand },
+        );
+        if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
+        return new TestStack(stack, opts.workDir, backendDir);
+    }
+
+    async setConfig(config: Record<string, ConfigEntry | string>): Promise<void> {
+        await this.stack.setAllConfig(toConfigMap(config));
+    }
+
+    async preview(opts: RunOptions = {}): Promise<OperationResult> {
+        return this.run("preview", opts);
+    }
+
+    async up(opts: RunOptions = {}): Promise<OperationResult> {
+        return this.run("up", opts);
+    }
+
+    async refresh(opts: RunOptions = {}): Promise<OperationResult> {
+        return this.run("refresh", opts);
+    }
+
+    async destroy(opts: RunOptions = {}): Promise<OperationResult> {
+        return this.run("destroy", opts);
+    }
+
+    /** The checkpoint as `pulumi stack export` gives it (secrets stay encrypted). */
+    async exportState(): Promise<{ version: number; deployment: any }> {
+        return this.stack.exportStack();
+    }
+
+    /** Removes the stack and its temporary state directory. */
+    async dispose(): Promise<void> {
+        try {
+            await this.stack.workspace.removeStack(this.stack.name, { force: true });
+        } catch {
+            // A stack whose resources could not be destroyed still has its state dir removed below.
+        }
+        if (this.backendDir) fs.rmSync(this.backendDir, { recursive: true, force: true });
+    }
+
+    private async run(kind: "preview" | "up" | "refresh" | "destroy", opts: RunOptions): Promise<OperationResult> {
+        const events: EngineEvent[] = [];
+        const common = {
+            onEvent: (e: EngineEvent) => events.push(e),
+            parallel: opts.parallel,
+            diff: opts.diff,
+            ...(opts.debugLogs ? { logVerbosity: 9, logToStdErr: true, debug: true } : {}),
+        };
+        let stdout = "";
+        let stderr = "";
+        let outputs: Record<string, unknown> | undefined;
+        let summary: OpMap = {};
+        try {
+            if (kind === "preview") {
+                const r = await this.stack.preview({ ...common, refresh: opts.refresh });
+                ({ stdout, stderr } = r);
+                summary = r.changeSummary;
+            } else if (kind === "up") {
+                const r = await this.stack.up({ ...common, refresh: opts.refresh });
+                ({ stdout, stderr } = r);
+                summary = (r.summary.resourceChanges ?? {}) as OpMap;
+                outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
+            } else if (kind === "refresh") {
+                const r = await this.stack.refresh(common);
+                ({ stdout, stderr } = r);
+                summary = (r.summary.resourceChanges ?? {}) as OpMap;
+            } else {
+                const r = await this.stack.destroy(common);
+                ({ stdout, stderr } = r);
+                summary = (r.summary.resourceChanges ?? {}) as OpMap;
+            }
+        } catch (err: any) {
+            if (!opts.expectFailure) throw err;
+            stdout = String(err?.commandResult?.stdout ?? "");
+            stderr = String(err?.commandResult?.stderr ?? err?.message ?? err);
+        }
+        const result = collect(events, stdout, stderr, summary, outputs);
+        if (opts.expectFailure && !result.diagnostics.some((d) => d.severity === "error") && !stderr) {
+            throw new Error(`expected ${kind} to fail, and it succeeded:\n${stdout}`);
+        }
+        return result;
+    }
+}
+
+function collect(events: EngineEvent[], stdout: string, stderr: string, changeSummary: OpMap, outputs?: Record<string, unknown>): OperationResult {
+    const steps: StepEventMetadata[] = [];
+    const diagnostics: OperationResult["diagnostics"] = [];
+    for (const e of events) {
+        if (e.resourcePreEvent) steps.push(e.resourcePreEvent.metadata);
+        if (e.diagnosticEvent) {
+            diagnostics.push({ severity: e.diagnosticEvent.severity, message: e.diagnosticEvent.message, urn: e.diagnosticEvent.urn });
+        }
+    }
+    return { stdout, stderr, changeSummary, steps, diagnostics, outputs };
+}
+
+function toConfigMap(config: Record<string, ConfigEntry | string>): ConfigMap {
+    return Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? { value: v } : { value: v.value, secret: v.secret ?? false }]),
+    );
+}
+
+/** Writes a throwaway Pulumi TypeScript project inside the repository (so it resolves this package). */
+export function writeProgram(program: string, name = "tu-test"): string {
+    const root = path.join(REPO_ROOT, ".tenant-users", "programs");
+    fs.mkdirSync(root, { recursive: true });
+    const dir = fs.mkdtempSync(path.join(root, `${name}-`));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, skipLibCheck: true },
+        files: ["index.ts"],
+    }, null, 2));
+    fs.writeFileSync(path.join(dir, "index.ts"), program);
+    return dir;
+}
+
+/** Resources of a given type in an exported checkpoint. */
+export function resourcesOfType(state: { deployment: any }, typeSuffix: string): any[] {
+    return (state.deployment.resources ?? []).filter((r: any) => String(r.type).endsWith(typeSuffix));
+}
