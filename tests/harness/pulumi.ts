@@ -3,7 +3,9 @@
  * API's LocalWorkspace drives the same `pulumi` binary a user runs) and returns the engine's
  * structured results. Every stack gets a fresh file backend, so tests never share state.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { promisify } from "node:util";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -16,6 +18,8 @@ import {
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import { pulumiToolchain, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+
+const execFileAsync = promisify(execFile);
 
 export interface ConfigEntry { value: string; secret?: boolean }
 
@@ -46,7 +50,7 @@ export interface OperationResult {
 export interface RunOptions { parallel?: number; diff?: boolean; expectFailure?: boolean; refresh?: boolean; debugLogs?: boolean }
 
 export class TestStack {
-    private constructor(readonly stack: Stack, readonly workDir: string, readonly backendDir?: string) {}
+    private constructor(readonly stack: Stack, readonly workDir: string, readonly env: Record<string, string>, readonly backendDir?: string) {}
 
     static async create(opts: StackOptions): Promise<TestStack> {
         const toolchain = pulumiToolchain();
@@ -68,7 +72,7 @@ export class TestStack {
             { envVars, pulumiCommand },
         );
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
-        return new TestStack(stack, opts.workDir, backendDir);
+        return new TestStack(stack, opts.workDir, envVars, backendDir);
     }
 
     async setConfig(config: Record<string, ConfigEntry | string>): Promise<void> {
@@ -91,9 +95,14 @@ export class TestStack {
         return this.run("destroy", opts);
     }
 
-    /** The checkpoint as `pulumi stack export` gives it (secrets stay encrypted). */
+    /**
+     * The checkpoint as `pulumi stack export` gives it, secrets encrypted. (The Automation API's
+     * exportStack passes --show-secrets, which is not what lands on disk.)
+     */
     async exportState(): Promise<{ version: number; deployment: any }> {
-        return this.stack.exportStack();
+        const { stdout } = await execFileAsync("pulumi", ["stack", "export", "--stack", this.stack.name],
+            { cwd: this.workDir, env: { ...process.env, ...this.env }, maxBuffer: 1 << 30 });
+        return JSON.parse(stdout);
     }
 
     /** Removes the stack and its temporary state directory. */

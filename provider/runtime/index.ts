@@ -1,0 +1,35 @@
+/**
+ * The provider process's entry point, loaded by module name (`pulumi-tenant-users/runtime`) from
+ * the serialized providers in `../resources/providers.ts`. Nothing here runs in the program.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { configureFrom } from "./connections";
+import { Coalescer, listSome, warn } from "./log";
+import * as roster from "./roster-controller";
+import * as user from "./user-controller";
+
+export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+    configureFrom(req.config);
+}
+
+export const tenantUser = {
+    check: user.check,
+    diff: user.diff,
+    create: user.create,
+    update: user.update,
+    read: user.read,
+    delete: user.del,
+};
+
+const forgottenRosters = new Coalescer(100, (labels) =>
+    warn(`roster ${listSome(labels)} removed from the stack; its users stay at the vendor (the APIs have no delete endpoint).`));
+
+export const tenantUserRoster = {
+    check: roster.check,
+    diff: roster.diff,
+    create: roster.create,
+    update: roster.update,
+    /** No read endpoint: refresh keeps the recorded users as they are. */
+    read: async (id: string, props: roster.RosterOutputs) => ({ id, props }),
+    delete: async (_id: string, props: roster.RosterOutputs) => forgottenRosters.add(props.label),
+};

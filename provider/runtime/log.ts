@@ -1,0 +1,50 @@
+/**
+ * Messages from the provider process to the CLI. `pulumi.log` calls made here reach the user at
+ * preview and at up (attributed to the stack), which is how per-user changes and per-chunk
+ * progress are shown. Never pass a credential to these functions.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export function info(message: string): Promise<void> {
+    return pulumi.log.info(message).catch(() => undefined);
+}
+
+export function warn(message: string): Promise<void> {
+    return pulumi.log.warn(message).catch(() => undefined);
+}
+
+/** At most `limit` items, then "and N more", so a 10,000-row message stays readable. */
+export function listSome(items: string[], limit = 10): string {
+    if (items.length <= limit) return items.join(", ");
+    return `${items.slice(0, limit).join(", ")} and ${items.length - limit} more`;
+}
+
+/**
+ * Collects items reported by many concurrent calls (one per resource) into one message after a
+ * quiet period, so `destroy` of 200 users says one thing once instead of 200 times. Each caller
+ * waits for the message to be sent, so the engine cannot end the deployment before it is.
+ */
+export class Coalescer {
+    private items: string[] = [];
+    private waiters: (() => void)[] = [];
+    private timer: NodeJS.Timeout | undefined;
+
+    constructor(private readonly quietMs: number, private readonly emit: (items: string[]) => Promise<unknown>) {}
+
+    add(item: string): Promise<void> {
+        this.items.push(item);
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.flush(), this.quietMs);
+        return new Promise((resolve) => this.waiters.push(resolve));
+    }
+
+    private async flush(): Promise<void> {
+        const items = this.items;
+        const waiters = this.waiters;
+        this.items = [];
+        this.waiters = [];
+        this.timer = undefined;
+        await this.emit(items).catch(() => undefined);
+        waiters.forEach((w) => w());
+    }
+}

@@ -1,0 +1,83 @@
+/**
+ * TenantUser through the real CLI against the emulator, for each dialect, in the order of
+ * Terraform's acceptance steps: preview, create (with adoption), no-op, then destroy.
+ */
+import { expect } from "chai";
+import { TestStack, writeProgram, resourcesOfType } from "../harness/pulumi";
+import { bulkRequests, DIALECTS, makeUsers, newTenant, RunningEmulator, runEmulator, Tenant, TENANT_USERS_PROGRAM, writeJson } from "./support";
+
+const USER_TYPE = "pulumi-nodejs:dynamic/tenant-users:TenantUser";
+const COUNT = 200;
+const PREEXISTING = 20;
+
+for (const dialect of DIALECTS) {
+    describe(`TenantUser on ${dialect}, ${COUNT} users at --parallel ${COUNT}`, function () {
+        this.timeout(600_000);
+        let emu: RunningEmulator;
+        let tenant: Tenant;
+        let stack: TestStack;
+        const users = makeUsers(dialect, COUNT);
+
+        before(async () => {
+            emu = await runEmulator();
+            tenant = await newTenant(emu, dialect);
+            const dir = writeProgram(TENANT_USERS_PROGRAM, `user-${dialect}`);
+            writeJson(dir, "users.json", users);
+            stack = await TestStack.create({ workDir: dir, config: tenant.config });
+            // Created outside Pulumi: the stack must adopt them, not fail.
+            await emu.control.insertUsers(tenant.tenantId, users.slice(0, PREEXISTING));
+        });
+        after(async () => {
+            await stack?.dispose();
+            await emu?.close();
+        });
+
+        it("previews one create per user without calling the API", async () => {
+            const preview = await stack.preview();
+            expect(preview.steps.filter((s) => s.type === USER_TYPE && s.op === "create")).to.have.length(COUNT);
+            expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
+        });
+
+        it("creates every user in at most 3 bulk requests", async () => {
+            const up = await stack.up({ parallel: COUNT });
+            expect(up.changeSummary.create).to.equal(COUNT + 1);
+            const requests = await emu.control.requests(tenant.tenantId);
+            expect(bulkRequests(requests), JSON.stringify(requests.byRoute)).to.be.within(1, 3);
+            expect(requests.total, JSON.stringify(requests.byRoute)).to.equal(bulkRequests(requests));
+            const held = { users: await emu.control.users(tenant.tenantId) };
+            expect(held.users.map((u: any) => u.email).sort()).to.deep.equal(users.map((u) => u.email).sort());
+        });
+
+        it("adopts the users the vendor already held instead of failing", async () => {
+            const state = await stack.exportState();
+            const byEmail = new Map(resourcesOfType(state, "TenantUser").map((r) => [r.outputs.email, r.outputs.status]));
+            const preexisting = users.slice(0, PREEXISTING).map((u) => byEmail.get(u.email));
+            // Bulk answers give counts only: a batch mixing both kinds reports "present".
+            expect(preexisting.every((s) => s === "adopted" || s === "present"), String(preexisting)).to.equal(true);
+            expect(byEmail.size).to.equal(COUNT);
+        });
+
+        it("changes nothing and calls no API on a second up", async () => {
+            const before = (await emu.control.requests(tenant.tenantId)).total;
+            const up = await stack.up({ parallel: COUNT });
+            expect(up.changeSummary).to.deep.equal({ same: COUNT + 1 });
+            expect((await emu.control.requests(tenant.tenantId)).total).to.equal(before);
+        });
+
+        it("keeps every credential out of the exported state and the CLI output", async () => {
+            const state = JSON.stringify(await stack.exportState());
+            const preview = await stack.preview({ diff: true });
+            for (const secret of tenant.secrets) {
+                expect(state).to.not.include(secret);
+                expect(preview.stdout + preview.stderr).to.not.include(secret);
+            }
+        });
+
+        it("forgets the users on destroy and leaves them at the vendor", async () => {
+            const destroy = await stack.destroy({ parallel: COUNT });
+            expect(destroy.changeSummary.delete).to.equal(COUNT + 1);
+            expect(destroy.stdout).to.match(/removed from the stack but not from the vendor/);
+            expect((await emu.control.users(tenant.tenantId))).to.have.length(COUNT);
+        });
+    });
+}
