@@ -8,7 +8,7 @@ export interface CreateBatcherOptions<T, R> {
   /** Quiet time that closes a batch: a lone add waits this long for company, and each new add restarts it. */
   windowMs: number;
   /**
-   * Quiet time once a batch has two or more adds: a stream is evidently under way, and the engine
+   * Quiet time once a batch has two or more adds, or more adds were announced: a stream is under way, and the engine
    * pauses it for checkpoint writes (measured: gaps of 100 to 400 ms between creates at
    * `--parallel 200`), so the batch waits longer for the rest before it is cut.
    * @default windowMs
@@ -39,6 +39,7 @@ export class CreateBatcher<T, R> {
   private pending: Waiting<T, R>[] = [];
   private timer: unknown;
   private batchStartedAt = 0;
+  private expected = 0;
   private readonly opts: CreateBatcherOptions<T, R>;
   private readonly timers: NonNullable<CreateBatcherOptions<T, R>["timers"]>;
 
@@ -48,16 +49,29 @@ export class CreateBatcher<T, R> {
     this.timers = opts.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
   }
 
+  /**
+   * Says that `count` more adds are on their way (the engine checks each new resource before it
+   * creates it). When every expected add has arrived, the batch is flushed at once instead of
+   * waiting out its quiet window; adds nobody announced are batched by the windows alone.
+   */
+  expect(count = 1): void {
+    this.expected += count;
+  }
+
   /** Adds an item to the current batch; settles with its own result (or the batch's error). */
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.pending.length >= this.opts.maxBatch) return this.flushNow();
+      const wasExpected = this.expected > 0;
+      this.expected = Math.max(0, this.expected - 1);
+      if (this.pending.length >= this.opts.maxBatch || (wasExpected && this.expected === 0)) return this.flushNow();
       const now = this.now();
       if (this.pending.length === 1) this.batchStartedAt = now;
       if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
       const maxWait = Math.max(this.opts.maxWaitMs ?? this.opts.windowMs, this.opts.windowMs);
-      const quiet = this.pending.length > 1 ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
+      // A stream is under way when the batch already has company or more adds were announced.
+      const streaming = this.pending.length > 1 || this.expected > 0;
+      const quiet = streaming ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
       const delay = Math.min(quiet, this.batchStartedAt + maxWait - now);
       this.timer = this.timers.setTimeout(() => this.flushNow(), Math.max(0, delay));
     });

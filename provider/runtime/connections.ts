@@ -11,7 +11,7 @@ import { CreateBatcher } from "./batcher";
 import { ConfigError, DEFAULT_CONNECTION, missingCredentials, NAMESPACE, parseSettings, ProviderSettings } from "./config";
 
 /** Once creates stream in, the quiet window that closes a batch grows this much (see CreateBatcher). */
-const STREAM_WINDOW_FACTOR = 4;
+const STREAM_WINDOW_FACTOR = 10;
 
 export interface BatchItem { user: NormalizedUser; idempotencyKey: string }
 
@@ -96,4 +96,13 @@ export async function flushBatch(client: DialectClient, items: BatchItem[]): Pro
         : await client.addUsersBulk(unique.map((i) => i.user));
     const byEmail = new Map(unique.map((item, i) => [item.user.email, outcomes[i]]));
     return items.map((i) => byEmail.get(i.user.email)!);
+}
+
+/** A new resource passed check: its create follows (at `up`; at preview nothing follows, harmlessly). */
+export function announceCreate(name: string | undefined): void {
+    try {
+        liveConnection(name).batcher.expect(1);
+    } catch {
+        // A connection without credentials fails at create, with the message that says what to set.
+    }
 }

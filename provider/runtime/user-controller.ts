@@ -11,7 +11,7 @@ import type { UserOutcome } from "../dialects/types";
 import { failedOutcomeError } from "../dialects";
 import { NormalizedUser, validateUser } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
-import { connectionNamed, liveConnection } from "./connections";
+import { announceCreate, connectionNamed, liveConnection } from "./connections";
 import { Coalescer, listSome, warn } from "./log";
 
 /** What the engine sends for a value not known until `up` (an Output of another resource). */
@@ -39,7 +39,7 @@ export interface UserOutputs extends NormalizedUser {
     idempotencyScope: string;
 }
 
-export async function check(_olds: unknown, news: Record<string, any>): Promise<dynamic.CheckResult> {
+export async function check(olds: Record<string, unknown>, news: Record<string, any>): Promise<dynamic.CheckResult> {
     const connection = news.connection === undefined ? undefined : String(news.connection);
     const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope };
     let dialect;
@@ -62,6 +62,8 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     if (!("email" in fields) && !("email" in unknownFields)) fields.email = undefined;
     const { user, failures } = validateUser(fields, dialect);
     if (!user) return { inputs: news, failures };
+    // A resource with no previous inputs is about to be created: tell the batcher to expect it.
+    if (failures.length === 0 && Object.keys(olds ?? {}).length === 0) announceCreate(connection);
     return { inputs: { ...user, ...unknownFields, ...passthrough }, failures };
 }
 

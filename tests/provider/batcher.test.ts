@@ -111,6 +111,30 @@ describe("CreateBatcher", () => {
     expect(r.calls).to.deep.equal([[0, 1, 2]]);
   });
 
+  it("flushes at once when every announced add has arrived", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    b.expect(3);
+    const adds = [1, 2, 3].map((n) => b.add(n));
+    await Promise.all(adds);
+    expect(r.calls).to.deep.equal([[1, 2, 3]]);
+    expect(clock.pending()).to.equal(0);
+  });
+
+  it("waits out the window while announced adds are still missing", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 30, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    b.expect(5);
+    const adds = [1, 2].map((n) => b.add(n));
+    await tick();
+    expect(r.calls).to.have.length(0);
+    clock.advance(30);
+    await Promise.all(adds);
+    expect(r.calls).to.deep.equal([[1, 2]]);
+  });
+
   it("flushes a stream of adds at maxWaitMs even if it never goes quiet", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
