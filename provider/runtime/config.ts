@@ -141,3 +141,10 @@ export function missingCredentials(conn: Connection): string[] {
     const needed = conn.dialect === "projects" ? (["secretKey"] as const) : (["apiKey", "apiSecret"] as const);
     return needed.filter((k) => !conn[k]);
 }
+
+/** The README's configuration table, generated from CONFIG_KEYS (a test keeps the README equal to it). */
+export function renderConfigTable(): string {
+    const rows = CONFIG_KEYS.map((k) =>
+        `| \`${NAMESPACE}:${k.key}\` | ${k.env ? k.env.split(" / ").map((e) => `\`${e}\``).join(", ") : "—"} | ${k.secret ? "yes" : "no"} | ${k.default} | ${k.meaning} |`);
+    return ["| key | environment variable | secret | default | meaning |", "|---|---|---|---|---|", ...rows].join("\n");
+}

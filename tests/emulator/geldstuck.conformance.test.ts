@@ -1,0 +1,45 @@
+/** Seed 001 (Geldstuck): every test quotes the sentence it checks. */
+import { expect } from "chai";
+import type { KeyedTenant } from "../../emulator/index";
+import { addUser, addUserBulk, send, startHarness, type Harness } from "./helpers";
+import { keyedConformance } from "./keyed-suite";
+
+describe("Geldstuck conformance (seed 001)", () => {
+  keyedConformance("geldstuck");
+
+  describe("Geldstuck specifics", () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness();
+    });
+    after(async () => h.close());
+
+    it('ignores phone, absent from the example body { "name": "Ada Lovelace", "email": "ada@example.com" } (README)', async () => {
+      const t = await h.control.createTenant("geldstuck");
+      const res = await addUser(t, { name: "Ada Lovelace", email: "ada@example.com", phone: "not a phone" });
+      expect(res.status).to.equal(201);
+      expect(res.body).to.not.have.property("phone");
+      const bulk = await addUserBulk(t, [{ name: "Alice", email: "alice@example.com", phone: "12" }]);
+      expect(bulk.body).to.deep.equal({ created: 1, skipped: 0, failed: [] });
+    });
+
+    it('"Retry on 429 - Honor Retry-After." (default 20 requests per second, burst 40)', async () => {
+      const t: KeyedTenant = await h.control.createTenant("geldstuck");
+      const results = await Promise.all(Array.from({ length: 45 }, (_, i) => addUser(t, { email: `r${i}@example.com` })));
+      const limited = results.filter((r) => r.status === 429);
+      expect(results.filter((r) => r.status === 201)).to.have.length.within(40, 44);
+      expect(limited.length).to.be.at.least(1);
+      expect(limited[0]!.headers["retry-after"]).to.match(/^[1-9][0-9]*$/);
+      expect(limited[0]!.body.error.code).to.equal("rate_limited");
+      expect(limited[0]!.headers["ratelimit-policy"]).to.equal('"default";q=40;w=2');
+    });
+
+    it("answers the demo credentials gs_pk_demo / gs_sk_demo (README)", async () => {
+      const res = await send(`${h.url}/geldstuck/v1/tenants/add-user`, {
+        body: { email: "demo@example.com" },
+        headers: { "x-api-key": "gs_pk_demo", "x-api-secret": "gs_sk_demo" },
+      });
+      expect(res.status).to.equal(201);
+    });
+  });
+});

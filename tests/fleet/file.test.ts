@@ -1,0 +1,127 @@
+/** The fleet file: every mistake is reported with its tenant and field, before any stack exists. */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { FleetFileError, FleetProblem, parseFleet } from "../../scripts/fleet/file";
+import { stackConfig } from "../../scripts/fleet/stack";
+
+const zquence = (over: Record<string, unknown> = {}) => ({
+    name: "acme",
+    dialect: "zquence",
+    baseUrl: "http://127.0.0.1:4010/zquence",
+    credentials: { apiKey: "env:FLEET_TEST_KEY", apiSecret: "env:FLEET_TEST_SECRET" },
+    users: [{ email: "ada@example.com", name: "Ada" }],
+    ...over,
+});
+
+describe("the fleet file", () => {
+    let dir: string;
+    const file = () => path.join(dir, "fleet.yaml");
+    const parse = (tenants: unknown[]) => parseFleet(stringify({ tenants }), file());
+    const problems = (tenants: unknown[]): FleetProblem[] => {
+        try {
+            parse(tenants);
+        } catch (err) {
+            if (err instanceof FleetFileError) return err.problems;
+            throw err;
+        }
+        throw new Error("expected the fleet file to be rejected");
+    };
+
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tu-fleet-file-"));
+        process.env.FLEET_TEST_KEY = "zq_pk_test";
+        process.env.FLEET_TEST_SECRET = "zq_sk_test";
+    });
+    after(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        delete process.env.FLEET_TEST_KEY;
+        delete process.env.FLEET_TEST_SECRET;
+    });
+
+    it("resolves env: references to the variables' values", () => {
+        const [t] = parse([zquence()]);
+        expect(t.credentials).to.deep.equal({ apiKey: "zq_pk_test", apiSecret: "zq_sk_test" });
+    });
+
+    it("resolves file: references relative to the fleet file, without the trailing newline", () => {
+        fs.writeFileSync(path.join(dir, "sk"), "sk_test_abc\n");
+        const [t] = parse([{ name: "proj", dialect: "projects", baseUrl: "http://127.0.0.1:4010/projects", credentials: { secretKey: "file:sk" }, users: [] }]);
+        expect(t.credentials).to.deep.equal({ secretKey: "sk_test_abc" });
+    });
+
+    it("reads a users CSV relative to the fleet file", () => {
+        fs.writeFileSync(path.join(dir, "acme.csv"), "Email Address,Full Name\nada@example.com,Ada\nbob@example.com,Bob\n");
+        const [t] = parse([zquence({ users: "./acme.csv" })]);
+        expect(t.users).to.deep.equal([{ email: "ada@example.com", name: "Ada" }, { email: "bob@example.com", name: "Bob" }]);
+    });
+
+    it("accepts JSON as well as YAML", () => {
+        expect(parseFleet(JSON.stringify({ tenants: [zquence()] }), file())).to.have.length(1);
+    });
+
+    it("rejects an unknown dialect, naming the tenant and the field", () => {
+        expect(problems([zquence({ dialect: "zquenze" })])).to.deep.include({ tenant: "acme", field: "dialect", message: "must be one of zquence, geldstuck, projects" });
+    });
+
+    it("rejects a credential variable that is not set, naming the variable", () => {
+        const p = problems([zquence({ credentials: { apiKey: "env:FLEET_TEST_MISSING", apiSecret: "env:FLEET_TEST_SECRET" } })]);
+        expect(p).to.deep.equal([{ tenant: "acme", field: "credentials.apiKey", message: "environment variable FLEET_TEST_MISSING is not set" }]);
+    });
+
+    it("rejects a credential written as a value instead of a reference, without repeating the value", () => {
+        const [p] = problems([zquence({ credentials: { apiKey: "zq_pk_live_123", apiSecret: "env:FLEET_TEST_SECRET" } })]);
+        expect(p).to.include({ tenant: "acme", field: "credentials.apiKey" });
+        expect(p.message).to.not.include("zq_pk_live_123");
+    });
+
+    it("rejects a credential the dialect does not use, and one it needs but lacks", () => {
+        const p = problems([zquence({ credentials: { apiKey: "env:FLEET_TEST_KEY", secretKey: "env:FLEET_TEST_KEY" } })]);
+        expect(p.map((x) => x.field)).to.have.members(["credentials.apiSecret", "credentials.secretKey"]);
+    });
+
+    it("rejects two tenants with the same name", () => {
+        expect(problems([zquence(), zquence()])).to.deep.equal([
+            { tenant: "acme", field: "name", message: "tenants[1] repeats the name of tenants[0]; each tenant is its own stack, so names must be unique" },
+        ]);
+    });
+
+    it("rejects a users CSV that cannot be read, naming the path", () => {
+        const [p] = problems([zquence({ users: "./nowhere.csv" })]);
+        expect(p).to.include({ tenant: "acme", field: "users" });
+        expect(p.message).to.include(path.join(dir, "nowhere.csv"));
+    });
+
+    it("rejects a name that is not lower-case letters, digits and dashes", () => {
+        for (const name of ["Acme", "acme_1", "-acme", "acme-", "a b"]) {
+            expect(problems([zquence({ name })]).map((p) => [p.tenant, p.field]), name).to.deep.equal([[name, "name"]]);
+        }
+    });
+
+    it("rejects a projects tenant without a baseUrl", () => {
+        const p = problems([{ name: "proj", dialect: "projects", credentials: { secretKey: "env:FLEET_TEST_KEY" }, users: [] }]);
+        expect(p).to.deep.equal([{ tenant: "proj", field: "baseUrl", message: "is required for the projects dialect (it has no public host)" }]);
+    });
+
+    it("names a tenant without a usable name by its position", () => {
+        expect(problems([zquence(), { dialect: "zquence" }]).map((p) => p.tenant)).to.include("tenants[1]");
+    });
+
+    it("reports every problem of the file at once", () => {
+        const p = problems([zquence({ dialect: "nope" }), zquence({ name: "Bad", users: 3 })]);
+        expect(p.map((x) => `${x.tenant}.${x.field}`)).to.have.members(["acme.dialect", "Bad.name", "Bad.users"]);
+    });
+
+    it("turns credentials into secret config and settings into plain config", () => {
+        const [t] = parse([zquence({ settings: { maxAttempts: 2 } })]);
+        expect(stackConfig(t)).to.deep.equal({
+            "tenant-users:dialect": { value: "zquence" },
+            "tenant-users:baseUrl": { value: "http://127.0.0.1:4010/zquence" },
+            "tenant-users:apiKey": { value: "zq_pk_test", secret: true },
+            "tenant-users:apiSecret": { value: "zq_sk_test", secret: true },
+            "tenant-users:maxAttempts": { value: "2" },
+        });
+    });
+});

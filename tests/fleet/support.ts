@@ -1,0 +1,150 @@
+/**
+ * What the fleet tests share: emulator tenants written into a fleet file (half CSV, half inline,
+ * credentials by `env:` and `file:` reference), and the real CLI run as a child process.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { EmulatorControl } from "../../emulator";
+import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+
+export type Dialect = "zquence" | "geldstuck" | "projects";
+export const DIALECTS: Dialect[] = ["zquence", "geldstuck", "projects"];
+
+export const CLI = path.join(REPO_ROOT, "dist", "scripts", "cli.js");
+
+export interface FleetTenantFixture {
+    name: string;
+    dialect: Dialect;
+    tenantId: string;
+    emails: string[];
+}
+
+export interface FleetFixture {
+    file: string;
+    /** The credential variables the file references. */
+    env: Record<string, string>;
+    tenants: FleetTenantFixture[];
+}
+
+export interface FleetSpec {
+    control: EmulatorControl;
+    emulatorUrl: string;
+    /** Where the fleet file, CSVs and key files go. */
+    dir: string;
+    /** Tenant names are `<prefix>-<n>`. */
+    prefix: string;
+    count: number;
+    usersPerTenant: number;
+    /** Extra fields for tenant i (e.g. `settings`). */
+    extra?(i: number, dialect: Dialect): Record<string, unknown>;
+}
+
+function userRow(dialect: Dialect, tenant: string, j: number) {
+    return {
+        email: `user${j}@${tenant}.example.com`,
+        name: `User ${j}`,
+        ...(dialect === "zquence" ? { phone: `+1415555${String(j).padStart(4, "0")}` } : {}),
+        ...(dialect === "projects" ? { country: ["GB", "FR", "US"][j % 3] } : {}),
+    };
+}
+
+/** Creates `count` emulator tenants over the three dialects and a fleet file declaring them. */
+export async function createFleet(spec: FleetSpec): Promise<FleetFixture> {
+    fs.mkdirSync(spec.dir, { recursive: true });
+    const env: Record<string, string> = {};
+    const tenants: FleetTenantFixture[] = [];
+    const entries: Record<string, unknown>[] = [];
+    for (let i = 0; i < spec.count; i++) {
+        const dialect = DIALECTS[i % DIALECTS.length];
+        const name = `${spec.prefix}-${i + 1}`;
+        const created = await spec.control.createTenant(dialect);
+        const values: Record<string, string> = "testSecretKey" in created
+            ? { secretKey: created.testSecretKey }
+            : { apiKey: created.apiKey, apiSecret: created.apiSecret };
+        const credentials: Record<string, string> = {};
+        for (const [key, value] of Object.entries(values)) {
+            // Every third tenant reads its credentials from files, the others from the environment.
+            if (i % 3 === 2) {
+                const file = `${name}.${key}`;
+                fs.writeFileSync(path.join(spec.dir, file), `${value}\n`, { mode: 0o600 });
+                credentials[key] = `file:${file}`;
+            } else {
+                const variable = `FLEET_${name.toUpperCase().replace(/-/g, "_")}_${key.toUpperCase()}`;
+                env[variable] = value;
+                credentials[key] = `env:${variable}`;
+            }
+        }
+        const rows = Array.from({ length: spec.usersPerTenant }, (_, j) => userRow(dialect, name, j));
+        let users: unknown = rows;
+        if (i % 2 === 0) {
+            const columns = Object.keys(rows[0] ?? { email: "" });
+            const csv = [columns.join(","), ...rows.map((r) => columns.map((c) => (r as Record<string, string>)[c]).join(","))].join("\n");
+            fs.writeFileSync(path.join(spec.dir, `${name}.csv`), `${csv}\n`);
+            users = `./${name}.csv`;
+        }
+        entries.push({ name, dialect, baseUrl: `${spec.emulatorUrl}/${dialect}`, credentials, users, ...spec.extra?.(i, dialect) });
+        tenants.push({ name, dialect, tenantId: created.tenantId, emails: rows.map((r) => r.email) });
+    }
+    const file = path.join(spec.dir, `${spec.prefix}.yaml`);
+    fs.writeFileSync(file, stringify({ tenants: entries }));
+    return { file, env, tenants };
+}
+
+/** One result of `fleet … --json`. */
+export interface JsonResult {
+    tenant: string;
+    stack: string;
+    result: "succeeded" | "failed";
+    created: number;
+    adopted: number;
+    failed: number;
+    seconds: number;
+    changes: Record<string, number>;
+    error?: string;
+}
+
+export interface CliRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    /** The parsed stdout of a `--json` run that got as far as running stacks. */
+    results: JsonResult[];
+}
+
+/** Runs `node dist/scripts/cli.js <args>` with `env` over this process's environment. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            let results: JsonResult[] = [];
+            if (args.includes("--json") && code !== 2) {
+                try {
+                    results = JSON.parse(stdout);
+                } catch {
+                    return reject(new Error(`fleet printed no JSON (exit ${code}):\n${stdout}\n${stderr}`));
+                }
+            }
+            resolve({ code, stdout, stderr, results });
+        });
+    });
+}
+
+/** Request totals per emulator tenant. */
+export async function requestTotals(control: EmulatorControl, tenants: FleetTenantFixture[]): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    for (const t of tenants) totals[t.name] = (await control.requests(t.tenantId)).total;
+    return totals;
+}
+
+/** The emails an emulator tenant holds, sorted (projects users in TEST mode, where sk_test writes). */
+export async function heldEmails(control: EmulatorControl, t: FleetTenantFixture): Promise<string[]> {
+    const users = await control.users(t.tenantId, t.dialect === "projects" ? "test" : undefined);
+    return users.map((u) => u.email).sort();
+}
