@@ -28,3 +28,12 @@ export function fingerprint(value: unknown): string {
 export function summarize(count: number, value: unknown, noun = "users"): string {
     return `${count.toLocaleString("en-US")} ${noun} · ${fingerprint(value)}`;
 }
+
+type Fields = { email: string; name?: string | null; phone?: string | null; country?: string | null };
+
+/** `N users · fingerprint` over a canonical form (sorted by email), so declared and recorded sets compare. */
+export function rosterSummary(users: Fields[]): string {
+    const canonical = users.map((u) => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null])
+        .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+    return summarize(canonical.length, canonical);
+}

@@ -6,7 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { DialectClient, UserOutcome } from "../dialects/types";
-import { pack, summarize, unpack } from "../roster-codec";
+import { pack, rosterSummary, unpack } from "../roster-codec";
 import { NormalizedUser, validateRoster } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { connectionNamed, liveConnection } from "./connections";
@@ -75,9 +75,11 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     const rows = unpack<{ rows: unknown[] }>(news.users).rows;
     const result = validateRoster(rows, conn.dialect, { onInvalid: onInvalid === "report" ? "report" : "fail" });
     failures.push(...result.failures);
-    const desired: Desired = { users: result.users, invalid: result.invalid };
+    // Rows are numbered from 1 for people (the schema's `row` is the 0-based index into `users`).
+    const invalid = result.invalid.map((r) => ({ ...r, row: r.row + 1 }));
+    const desired: Desired = { users: result.users, invalid };
     return {
-        inputs: { ...base, users: pack(desired), summary: summarize(result.users.length, result.users) },
+        inputs: { ...base, users: pack(desired), summary: rosterSummary(result.users) },
         failures,
     };
 }
@@ -176,7 +178,7 @@ function outputs(inputs: RosterInputs, dialect: string, recorded: Record_[], cre
     const count = (s: Record_[4]) => recorded.reduce((n, r) => n + (r[4] === s ? 1 : 0), 0);
     return {
         users: pack(recorded),
-        summary: summarize(recorded.length, recorded.map((r) => r.slice(0, 4))),
+        summary: rosterSummary(recorded.map(([email, name, phone, country]) => ({ email, name, phone, country }))),
         label: inputs.label,
         connection: inputs.connection ?? DEFAULT_CONNECTION,
         dialect,

@@ -8,9 +8,8 @@ import { bulkRequests, DIALECTS, makeUsers, newTenant, ROSTER_PROGRAM, RunningEm
 
 const SIZE = 5000;
 
-/** The lines `preview --diff` prints about the roster: its own step and the provider's messages. */
-function rosterLines(stdout: string): string[] {
-    return stdout.split("\n").filter((l) => /crm|roster|users|summary|@example\.com/.test(l));
+function rosterLines(text: string): string[] {
+    return text.split("\n").filter((l) => /crm|roster|users|summary|@example\.com/.test(l));
 }
 
 for (const dialect of DIALECTS) {
@@ -45,9 +44,10 @@ for (const dialect of DIALECTS) {
         it("previews three added users in a few lines naming exactly them", async () => {
             writeJson(dir, "users.json", [...users, ...makeUsers(dialect, 3, "added")]);
             const preview = await stack.preview({ diff: true });
-            const lines = rosterLines(preview.stdout);
+            const text = preview.text;
+            const lines = rosterLines(text);
             expect(lines.length, lines.join("\n")).to.be.at.most(40);
-            const named = new Set(preview.stdout.match(/[a-z0-9]+@example\.com/g));
+            const named = new Set(text.match(/[a-z0-9]+@example\.com/g));
             expect([...named].sort()).to.deep.equal(["added0@example.com", "added1@example.com", "added2@example.com"]);
             expect(preview.changeSummary.update).to.equal(1);
         });
@@ -62,10 +62,10 @@ for (const dialect of DIALECTS) {
 
         it("previews two removed users as forgotten, not deleted", async () => {
             writeJson(dir, "users.json", [...users.slice(2), ...makeUsers(dialect, 3, "added")]);
-            const preview = await stack.preview({ diff: true });
-            expect(preview.stdout).to.match(/2 to forget/);
-            expect(preview.stdout).to.include("NOT deleted at the vendor");
-            expect(preview.stdout).to.include(users[0].email);
+            const text = (await stack.preview({ diff: true })).text;
+            expect(text).to.match(/2 to forget/);
+            expect(text).to.include("NOT deleted at the vendor");
+            expect(text).to.include(users[0].email);
         });
 
         it("forgets the removed users on up and keeps them at the vendor", async () => {
@@ -100,7 +100,7 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
     it("stops at preview with onInvalid fail, listing the bad row", async () => {
         const { tenant, stack } = await rosterStack([{ email: "ok@example.com" }, { email: "not-an-email" }]);
         const preview = await stack.preview({ expectFailure: true });
-        expect(preview.stdout + preview.stderr).to.include("not-an-email");
+        expect(preview.text).to.include("not-an-email");
         expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
     });
 
@@ -108,7 +108,7 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
         const { stack } = await rosterStack([{ email: "ok@example.com" }, { email: "not-an-email" }], { onInvalid: "report" });
         const up = await stack.up();
         expect(up.outputs!.userCount).to.equal(1);
-        expect((up.outputs!.invalid as any[]).map((i) => i.row)).to.deep.equal([2]);
+        expect((up.outputs!.invalid as any[]).map((i) => i.row)).to.deep.equal([2]); // 1-based, as people count rows
     });
 
     it("records the chunks sent before a chunk fails for good, and sends only the rest on the next up", async () => {
@@ -120,7 +120,7 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
             sequence: ["ok", "500", "500", "500"],
         });
         const failed = await stack.up({ expectFailure: true });
-        expect(failed.stdout + failed.stderr).to.match(/1000 of 3000 users sent/);
+        expect(failed.text).to.match(/1000 of 3000 users sent/);
         await emu.control.clearFaults();
         const before = bulkRequests(await emu.control.requests(tenant.tenantId));
         const up = await stack.up();

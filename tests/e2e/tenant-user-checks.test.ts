@@ -28,7 +28,7 @@ describe("TenantUser checks at preview", function () {
     it("fails preview on an invalid email, naming the resource and the field, with no API call", async () => {
         const { tenant, stack } = await stackWith("zquence", [{ email: "ada@" }, { email: "bob@example.com" }]);
         const preview = await stack.preview({ expectFailure: true });
-        const text = preview.stdout + preview.stderr;
+        const text = preview.text;
         expect(text).to.include("ada@");
         expect(text).to.match(/email/);
         expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
@@ -37,7 +37,7 @@ describe("TenantUser checks at preview", function () {
     it("fails preview on a phone given to a dialect that has none", async () => {
         const { tenant, stack } = await stackWith("geldstuck", [{ email: "ada@example.com", phone: "+14155552671" }]);
         const preview = await stack.preview({ expectFailure: true });
-        expect(preview.stdout + preview.stderr).to.match(/phone/);
+        expect(preview.text).to.match(/phone/);
         expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
     });
 
@@ -47,7 +47,7 @@ describe("TenantUser checks at preview", function () {
             "tenant-users:apiKey": { value: tenant.config["tenant-users:apiKey"].value, secret: false },
         });
         const preview = await stack.preview({ expectFailure: true });
-        expect(preview.stdout + preview.stderr).to.include("pulumi config set --secret tenant-users:apiKey");
+        expect(preview.text).to.include("pulumi config set --secret tenant-users:apiKey");
     });
 
     it("creates exactly the users once when the first bulk's connection drops after commit", async () => {

@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
             const preview = await stack.preview({ diff: true });
             for (const secret of tenant.secrets) {
                 expect(state).to.not.include(secret);
-                expect(preview.stdout + preview.stderr).to.not.include(secret);
+                expect(preview.text).to.not.include(secret);
             }
         });
 
@@ -84,7 +84,7 @@ for (const dialect of DIALECTS) {
         if (dialect === "zquence") it("forgets the users on destroy and leaves them at the vendor", async () => {
             const destroy = await stack.destroy({ parallel: COUNT });
             expect(destroy.changeSummary.delete).to.equal(COUNT + 1);
-            expect(destroy.stdout).to.match(/removed from the stack but not from the vendor/);
+            expect(destroy.text).to.match(/removed from the stack but not from the vendor/);
             expect((await emu.control.users(tenant.tenantId))).to.have.length(COUNT);
         });
     });

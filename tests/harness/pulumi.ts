@@ -45,6 +45,8 @@ export interface OperationResult {
     /** Diagnostics (errors and warnings) the engine reported, with their text. */
     diagnostics: { severity: string; message: string; urn?: string }[];
     outputs?: Record<string, unknown>;
+    /** Everything a user would read: stdout, stderr and the engine's non-debug messages. */
+    text: string;
 }
 
 export interface RunOptions { parallel?: number; diff?: boolean; expectFailure?: boolean; refresh?: boolean; debugLogs?: boolean }
@@ -168,7 +170,8 @@ function collect(events: EngineEvent[], stdout: string, stderr: string, changeSu
             diagnostics.push({ severity: e.diagnosticEvent.severity, message: e.diagnosticEvent.message, urn: e.diagnosticEvent.urn });
         }
     }
-    return { stdout, stderr, changeSummary, steps, diagnostics, outputs };
+    const text = [stdout, stderr, ...diagnostics.filter((d) => d.severity !== "debug").map((d) => d.message)].join("\n");
+    return { stdout, stderr, changeSummary, steps, diagnostics, outputs, text };
 }
 
 function toConfigMap(config: Record<string, ConfigEntry | string>): ConfigMap {
