@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { Errors } from "../../emulator/errors";
 import type { KeyedTenant } from "../../emulator/index";
-import { addUser, startHarness, type Harness } from "./helpers";
+import { addUser, eventually, startHarness, type Harness } from "./helpers";
 
 describe("Idempotency-Key (README: add-user)", () => {
   let h: Harness;
@@ -46,16 +46,18 @@ describe("Idempotency-Key (README: add-user)", () => {
   });
 
   it("answers 409 idempotency_key_in_use while the first request with that key is still running", async () => {
-    await h.control.addFault({ tenantId: t.tenantId, latencyMs: 300 });
+    // Only the first request is slowed down (a one-entry sequence), by a full second.
+    await h.control.addFault({ tenantId: t.tenantId, sequence: ["ok"], latencyMs: 1_000 });
     const first = addUser(t, { email: "slow@example.com" }, key("k3"));
-    await new Promise((r) => setTimeout(r, 100));
-    await h.control.clearFaults();
+    await eventually(async () => (await h.control.faults())[0]!.matched === 1);
+    await new Promise((r) => setTimeout(r, 50)); // from the fault decision to the key reservation: body parsing only
     const second = await addUser(t, { email: "slow@example.com" }, key("k3"));
     expect(second.status).to.equal(409);
     expect(second.body.error).to.include({ code: "idempotency_key_in_use", message: Errors.idempotencyKeyInUse.message });
     expect((await first).status).to.equal(201);
     const third = await addUser(t, { email: "slow@example.com" }, key("k3"));
     expect(third.headers["idempotent-replayed"]).to.equal("true");
+    await h.control.clearFaults();
   });
 
   it("keeps keys per tenant: the same key in another tenant is a new request", async () => {
