@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
+import { pulumiToolchain } from "./pulumi-toolchain";
 
 const TESTS_DIR = path.resolve(__dirname, "..", "tests");
 // Fast rooms first: a broken unit fails in seconds, before the minutes of end-to-end runs.
@@ -37,6 +38,10 @@ async function main(): Promise<void> {
 
     const major = Number(process.versions.node.split(".")[0]);
     if (major < 22) throw new Error(`tests need Node 22 or newer (this is ${process.version}); run them through npm, which puts node_modules/.bin first on PATH`);
+
+    // Find (or build, 3 to 9 minutes cold) Pulumi before any test's timeout starts ticking.
+    const toolchain = pulumiToolchain();
+    console.log(`pulumi v${toolchain.version} (${toolchain.source}) from ${toolchain.binDir}`);
 
     const mocha = new Mocha({ reporter: "spec", timeout: 120_000, slow: 10_000, grep });
     const files = testFiles(TESTS_DIR)

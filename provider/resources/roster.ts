@@ -74,7 +74,10 @@ export class TenantUserRoster extends pulumi.dynamic.Resource {
     declare public readonly adoptedCount: pulumi.Output<number>;
     /** Users that exist but whose origin the API could not tell (Zquence/Geldstuck bulk answers give counts only). */
     declare public readonly presentCount: pulumi.Output<number>;
-    /** Emails created by the last `up` that sent anything: the trigger for downstream automation. Secret. */
+    /**
+     * Emails created by the last `up` that sent anything (plus, after a failed run, what that run created):
+     * the trigger for downstream automation. Secret.
+     */
     declare public readonly createdEmails: pulumi.Output<string[]>;
     /** Rows the vendor rejected in the last run, `{ email, error }`; retried on the next `up`. Secret. */
     declare public readonly failed: pulumi.Output<{ email: string; error: string }[]>;

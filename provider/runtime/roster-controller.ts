@@ -46,6 +46,8 @@ export interface RosterOutputs {
     createdEmails: string[];
     failed: { email: string; error: string }[];
     invalid: InvalidRow[];
+    /** false only in the state a failed run recorded (its chunks that did land). */
+    complete: boolean;
 }
 
 export async function check(_olds: unknown, news: Record<string, any>): Promise<dynamic.CheckResult> {
@@ -147,7 +149,10 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
             recorded.push(toRecord(o, p.add));
         }
     });
-    const outs = outputs(inputs, live.connection.dialect, recorded, createdEmails, failed, p.desired.invalid);
+    // `createdEmails` triggers downstream automation: an update that sends nothing keeps the last
+    // run's list (so nothing re-runs), and a run after a failed one also reports what that one created.
+    const carried = olds && (p.add.length === 0 || olds.complete === false) ? olds.createdEmails ?? [] : [];
+    const outs = outputs(inputs, live.connection.dialect, recorded, [...carried, ...createdEmails], failed, p.desired.invalid);
     if (failed.length) await warn(`roster ${inputs.label}: the vendor rejected ${failed.length} users, left out of state and retried on the next up: ${listSome(failed.map((f) => `${f.email} (${f.error})`))}`);
     if (result.error) {
         // Partial progress: the engine records `properties` as this resource's state and fails the
@@ -155,13 +160,13 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         const done = recorded.length - p.keep.length;
         const message = `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${result.error.message}. ` +
             `What was sent is recorded; run \`pulumi up\` again to send the rest.`;
-        throw Object.assign(new Error(message), { id, properties: { ...outs, __provider: inputs.__provider }, reasons: [message] });
+        throw Object.assign(new Error(message), { id, properties: { ...outs, complete: false, __provider: inputs.__provider }, reasons: [message] });
     }
     return outs;
 }
 
 function describeInvalid(r: InvalidRow): string {
-    return `row ${r.row}${r.email ? ` ${r.email}` : ""}: ${r.reason}`;
+    return r.reason; // the schema's reasons already start with "row N:"
 }
 
 const lookups = new WeakMap<NormalizedUser[], Map<string, NormalizedUser>>();
@@ -189,6 +194,7 @@ function outputs(inputs: RosterInputs, dialect: string, recorded: Record_[], cre
         createdEmails,
         failed,
         invalid,
+        complete: true,
     };
 }
 

@@ -43,14 +43,14 @@ describe("examples/ci-test-tenant", function () {
 
         it("fails preview, saying the key is a LIVE one without showing it", async () => {
             const preview = await live.preview({ expectFailure: true });
-            const text = preview.stdout + preview.stderr;
+            const text = preview.text;
             expect(text).to.include("tenant-users:secretKey is a LIVE key");
             expect(text).to.not.include(liveKey);
         });
 
         it("fails up without sending a single request, so LIVE stays empty", async () => {
             const up = await live.up({ expectFailure: true });
-            expect(up.stdout + up.stderr).to.not.include(liveKey);
+            expect(up.text).to.not.include(liveKey);
             expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
             expect(await emu.control.users(tenant.tenantId, "live")).to.deep.equal([]);
         });

@@ -72,11 +72,12 @@ describe("examples/nightly-crm-sync", function () {
         expect(held.get("frances.allen@soylent.example")).to.equal('Frances "Fran" Allen');
     });
 
-    it("lists the contact without an email as invalid instead of failing the run", async () => {
+    it("lists the contact without an email as invalid, by its 1-based row, instead of failing the run", async () => {
         const outputs = await stack.stack.outputs();
         const invalid = outputs.invalid.value as { row: number; field: string; reason: string }[];
         expect(invalid).to.have.length(1);
-        expect(invalid[0]).to.include({ field: "email" });
+        // The 151st contact of the export (line 152, after the header).
+        expect(invalid[0]).to.include({ row: 151, field: "email" });
         expect(invalid[0].reason).to.match(/email is required/);
     });
 

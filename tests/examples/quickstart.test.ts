@@ -44,7 +44,7 @@ describe("examples/quickstart", function () {
         const preview = await stack.preview({ diff: true });
         for (const secret of tenant.secrets) {
             expect(state).to.not.include(secret);
-            expect(preview.stdout + preview.stderr).to.not.include(secret);
+            expect(preview.text).to.not.include(secret);
         }
     });
 
