@@ -17,7 +17,6 @@ export const tenantUser = {
     diff: user.diff,
     create: user.create,
     update: user.update,
-    read: user.read,
     delete: user.del,
 };
 
@@ -29,7 +28,5 @@ export const tenantUserRoster = {
     diff: roster.diff,
     create: roster.create,
     update: roster.update,
-    /** No read endpoint: refresh keeps the recorded users as they are. */
-    read: async (id: string, props: roster.RosterOutputs) => ({ id, props }),
     delete: async (_id: string, props: roster.RosterOutputs) => forgottenRosters.add(props.label),
 };

@@ -115,11 +115,6 @@ export async function update(_id: string, olds: UserOutputs, news: UserInputs): 
     return { outs: { ...olds, idempotencyScope: news.idempotencyScope } };
 }
 
-/** No read endpoint: refresh keeps state as it is rather than invent what the vendor holds. */
-export async function read(id: string, props: UserOutputs): Promise<dynamic.ReadResult> {
-    return { id, props };
-}
-
 const forgotten = new Coalescer(100, (emails) =>
     warn(`${emails.length} tenant user${emails.length > 1 ? "s were" : " was"} removed from the stack but not from the vendor ` +
         `(the APIs have no delete endpoint): ${listSome(emails)}. Remove them in the vendor's dashboard if they must go.`));
