@@ -40,6 +40,8 @@ export class CreateBatcher<T, R> {
   private timer: unknown;
   private batchStartedAt = 0;
   private expected = 0;
+  /** Size of the last batch closed by its timer while more adds were announced: likely `--parallel`. */
+  private stalledAt = 0;
   private readonly opts: CreateBatcherOptions<T, R>;
   private readonly timers: NonNullable<CreateBatcherOptions<T, R>["timers"]>;
 
@@ -64,7 +66,10 @@ export class CreateBatcher<T, R> {
       this.pending.push({ item, resolve, reject });
       const wasExpected = this.expected > 0;
       this.expected = Math.max(0, this.expected - 1);
-      if (this.pending.length >= this.opts.maxBatch || (wasExpected && this.expected === 0)) return this.flushNow();
+      // At `--parallel N` the engine runs at most N creates at once: once a batch stalled at N while
+      // more were announced, a batch that reaches N again will not grow, so it goes at once.
+      const atEngineLimit = this.expected > 0 && this.stalledAt > 1 && this.pending.length >= this.stalledAt;
+      if (this.pending.length >= this.opts.maxBatch || (wasExpected && this.expected === 0) || atEngineLimit) return this.flushNow();
       const now = this.now();
       if (this.pending.length === 1) this.batchStartedAt = now;
       if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
@@ -73,7 +78,10 @@ export class CreateBatcher<T, R> {
       const streaming = this.pending.length > 1 || this.expected > 0;
       const quiet = streaming ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
       const delay = Math.min(quiet, this.batchStartedAt + maxWait - now);
-      this.timer = this.timers.setTimeout(() => this.flushNow(), Math.max(0, delay));
+      this.timer = this.timers.setTimeout(() => {
+        if (this.expected > 0) this.stalledAt = this.pending.length;
+        this.flushNow();
+      }, Math.max(0, delay));
     });
   }
 

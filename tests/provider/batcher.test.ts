@@ -135,6 +135,19 @@ describe("CreateBatcher", () => {
     expect(r.calls).to.deep.equal([[1, 2]]);
   });
 
+  it("sends a batch at once when it reaches the size at which the previous one stalled with adds still announced", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 10, streamWindowMs: 100, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    b.expect(9);
+    const first = [1, 2, 3].map((n) => b.add(n)); // the engine's limit: 3 at once
+    clock.advance(100);
+    await Promise.all(first);
+    const second = [4, 5, 6].map((n) => b.add(n));
+    await Promise.all(second); // no timer needed
+    expect(r.calls).to.deep.equal([[1, 2, 3], [4, 5, 6]]);
+  });
+
   it("flushes a stream of adds at maxWaitMs even if it never goes quiet", async () => {
     const r = recorder<number>();
     const clock = fakeClock();

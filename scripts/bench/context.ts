@@ -1,0 +1,49 @@
+/** Sizes per mode, and what every scenario receives. */
+import type { BenchEmulator } from "./emulator";
+import type { Mode } from "./results";
+
+export interface Sizes {
+    /** Samples per measurement (the median of these is reported). */
+    samples: number;
+    /** Scenario 2: users in the roster. */
+    roster: number;
+    /** Scenario 3: roster sizes of the growth curve. */
+    growth: number[];
+    /** Scenario 4: TenantUser resources. */
+    users: number;
+    /** Scenario 4: the `--parallel` values. */
+    parallel: number[];
+    /** Scenario 4: also run every variant with PULUMI_SKIP_CHECKPOINTS=true. */
+    skipCheckpointVariants: boolean;
+    /** Scenario 4: samples of the `@pulumi/command` + curl variants (one process per user: the slowest). */
+    commandSamples: number;
+    /** Scenario 4: samples of the variants other than the three the targets compare (TenantUser, unbatched, command at the highest --parallel with checkpoints). */
+    secondarySamples: number;
+    /** Scenarios 4 and 6: emulator latency per request. */
+    latencyMs: number;
+    fleet: { tenants: number; usersPerTenant: number };
+}
+
+export const SIZES: Record<Mode, Sizes> = {
+    full: {
+        samples: 3, roster: 10_000, growth: [1_000, 10_000, 100_000], users: 1_000, parallel: [8, 1_000], skipCheckpointVariants: true,
+        commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 50, usersPerTenant: 1_000 },
+    },
+    quick: {
+        samples: 1, roster: 2_000, growth: [500, 1_000, 2_000], users: 100, parallel: [8, 1_000], skipCheckpointVariants: true,
+        commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 2, usersPerTenant: 100 },
+    },
+    tiny: {
+        samples: 1, roster: 200, growth: [100, 200, 400], users: 10, parallel: [8, 1_000], skipCheckpointVariants: false,
+        commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 2, usersPerTenant: 20 },
+    },
+};
+
+export interface BenchContext {
+    mode: Mode;
+    sizes: Sizes;
+    emu: BenchEmulator;
+    /** Compiled directory of this benchmark (dist/scripts/bench). */
+    benchDir: string;
+    log(line: string): void;
+}

@@ -1,0 +1,71 @@
+/**
+ * The emulator every scenario runs against: in this process, on a WAL database file (as a real
+ * server would keep it), one fresh tenant per sample so request counts and users belong to it.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EmulatorControl, startEmulator } from "../../emulator";
+
+export interface BenchEmulator {
+    url: string;
+    control: EmulatorControl;
+    close(): Promise<void>;
+}
+
+export interface BenchTenant {
+    tenantId: string;
+    baseUrl: string;
+    apiKey: string;
+    apiSecret: string;
+    /** Stack config of the default connection (plain part). */
+    config: Record<string, string>;
+    /** Stack config secrets (credentials). */
+    secrets: Record<string, string>;
+    /** The same connection as environment variables, for the plain script, the unbatched provider and curl. */
+    env: Record<string, string>;
+}
+
+export async function startBenchEmulator(): Promise<BenchEmulator> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tu-bench-emulator-"));
+    const emu = await startEmulator({ port: 0, dbPath: path.join(dir, "emulator.db"), seed: false });
+    return {
+        url: emu.url,
+        control: new EmulatorControl(emu.url, emu.controlToken),
+        close: async () => {
+            await emu.close();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
+
+/** A fresh Zquence tenant (no rate limit, as Zquence's default), optionally with latency on every request. */
+export async function newBenchTenant(emu: BenchEmulator, opts: { latencyMs?: number; viaUrl?: string } = {}): Promise<BenchTenant> {
+    const t = await emu.control.createTenant("zquence");
+    if (opts.latencyMs) await emu.control.addFault({ tenantId: t.tenantId, latencyMs: opts.latencyMs });
+    // `viaUrl`: a recording pass-through in front of the emulator (profiled runs).
+    const baseUrl = `${opts.viaUrl ?? emu.url}/zquence`;
+    return {
+        tenantId: t.tenantId,
+        baseUrl,
+        apiKey: t.apiKey,
+        apiSecret: t.apiSecret,
+        config: { "tenant-users:dialect": "zquence", "tenant-users:baseUrl": baseUrl },
+        secrets: { "tenant-users:apiKey": t.apiKey, "tenant-users:apiSecret": t.apiSecret },
+        env: { BENCH_BASE_URL: baseUrl, BENCH_API_KEY: t.apiKey, BENCH_API_SECRET: t.apiSecret },
+    };
+}
+
+export async function requestCount(emu: BenchEmulator, tenant: BenchTenant): Promise<{ total: number; byRoute: Record<string, number> }> {
+    return emu.control.requests(tenant.tenantId);
+}
+
+export interface BenchUser { email: string; name: string; phone: string }
+
+/** Zquence users with distinct emails and phones; `prefix` keeps sets apart. */
+export function makeUsers(count: number, prefix = "user", offset = 0): BenchUser[] {
+    return Array.from({ length: count }, (_, j) => {
+        const i = j + offset;
+        return { email: `${prefix}${i}@example.com`, name: `${prefix} ${i}`, phone: `+1415${String(i).padStart(7, "0")}` };
+    });
+}
