@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { FleetFileError, FleetProblem, parseFleet } from "../../scripts/fleet/file";
+import { parse as parseYaml } from "yaml";
+import { FleetFileError, FleetProblem, loadFleet, parseFleet } from "../../scripts/fleet/file";
+import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
 import { stackConfig } from "../../scripts/fleet/stack";
 
 const zquence = (over: Record<string, unknown> = {}) => ({
@@ -123,5 +125,38 @@ describe("the fleet file", () => {
             "tenant-users:apiSecret": { value: "zq_sk_test", secret: true },
             "tenant-users:maxAttempts": { value: "2" },
         });
+    });
+});
+
+describe("the fleet-ci example", () => {
+    const example = path.join(REPO_ROOT, "examples", "fleet-ci");
+    const demo: Record<string, string> = {
+        ACME_API_KEY: "zq_pk_demo", ACME_API_SECRET: "zq_sk_demo",
+        GLOBEX_API_KEY: "gs_pk_demo", GLOBEX_API_SECRET: "gs_sk_demo",
+        INITECH_SECRET_KEY: "sk_test_demo",
+    };
+
+    it("declares three valid tenants, two of them from CSV exports", () => {
+        const saved = { ...process.env };
+        Object.assign(process.env, demo);
+        try {
+            const tenants = loadFleet(path.join(example, "fleet.yaml"));
+            expect(tenants.map((t) => [t.name, t.dialect, t.users.length])).to.deep.equal([["acme", "zquence", 3], ["globex", "geldstuck", 2], ["initech", "projects", 3]]);
+            expect(tenants[1].users[0]).to.deep.equal({ email: "hank.scorpio@globex.example", name: "Hank Scorpio" });
+        } finally {
+            for (const k of Object.keys(demo)) if (saved[k] === undefined) delete process.env[k];
+        }
+    });
+
+    it("runs one job per shard of four, each applying its shard, with the variables the fleet file references", () => {
+        const workflow = parseYaml(fs.readFileSync(path.join(example, ".github", "workflows", "fleet.yml"), "utf8"));
+        const job = workflow.jobs.fleet;
+        expect(job.strategy.matrix.shard).to.deep.equal([1, 2, 3, 4]);
+        expect(job.strategy["fail-fast"]).to.equal(false);
+        const run = job.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
+        expect(run).to.include("npx tenant-users fleet up --file fleet.yaml --shard ${{ matrix.shard }}/4");
+        const fleet = parseYaml(fs.readFileSync(path.join(example, "fleet.yaml"), "utf8")) as { tenants: { credentials: Record<string, string> }[] };
+        const referenced = fleet.tenants.flatMap((t) => Object.values(t.credentials)).map((ref) => ref.replace(/^env:/, ""));
+        expect(Object.keys(job.env)).to.include.members(referenced);
     });
 });

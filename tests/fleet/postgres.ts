@@ -9,6 +9,8 @@ export { startPostgres, PostgresCluster } from "../../scripts/fleet/postgres";
 
 /** Names of the fleet stacks in the store (the DIY backend keeps `.pulumi/stacks/<project>/<stack>.json`). */
 export function fleetStacks(pg: PostgresCluster): string[] {
+    // The backend creates its table on first use.
+    if (pg.sql("SELECT to_regclass('pulumi_state') IS NOT NULL").trim() !== "t") return [];
     const prefix = `/.pulumi/stacks/${FLEET_PROJECT}/`;
     return pg.sql(`SELECT key FROM pulumi_state WHERE key LIKE '%${prefix}%.json' ORDER BY key`)
         .split("\n").filter(Boolean).map((key) => key.slice(key.indexOf(prefix) + prefix.length, -".json".length));
@@ -16,6 +18,7 @@ export function fleetStacks(pg: PostgresCluster): string[] {
 
 /** Locks the store holds (each runner removes its own when its update ends). */
 export function fleetLocks(pg: PostgresCluster): string[] {
+    if (pg.sql("SELECT to_regclass('pulumi_state') IS NOT NULL").trim() !== "t") return [];
     return pg.sql(`SELECT key FROM pulumi_state WHERE key LIKE '%/.pulumi/locks/%'`).split("\n").filter(Boolean);
 }
 

@@ -1,13 +1,6 @@
-/** Shards of a CI matrix, and waiting for a stack another runner holds. */
+/** Shards of a CI matrix. */
 import { expect } from "chai";
-import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { parseShard, selectShard } from "../../scripts/fleet/shard";
-import { isLockError, lockBackoffMs } from "../../scripts/fleet/stack";
-
-/** The errors the Automation API raises for a failed CLI run (their constructors are internal). */
-function cliError(kind: typeof CommandError, stderr: string): Error {
-    return new (kind as unknown as new (result: object) => Error)({ stdout: "", stderr, code: 255, toString: () => stderr });
-}
 
 const tenants = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `tenant-${(i * 7919) % 1000}` }));
 
@@ -39,25 +32,5 @@ describe("fleet shards", () => {
     it("parses I/N and refuses an index outside 1..N", () => {
         expect(parseShard("2/4")).to.deep.equal({ index: 2, count: 4 });
         for (const bad of ["0/4", "5/4", "1/0", "1", "a/b", "1/2/3"]) expect(() => parseShard(bad), bad).to.throw(/--shard/);
-    });
-});
-
-describe("fleet lock waits", () => {
-    it("recognises the DIY backend's lock message as a lock", () => {
-        const stderr = "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.";
-        expect(isLockError(cliError(ConcurrentUpdateError, stderr))).to.equal(true);
-        expect(isLockError(cliError(CommandError, stderr))).to.equal(true);
-    });
-
-    it("does not take another failure for a lock", () => {
-        expect(isLockError(cliError(CommandError, "error: roster acme: 0 of 50 users sent before a chunk failed for good"))).to.equal(false);
-    });
-
-    it("backs off from about 1 s, doubling, to at most 15 s with ±20 % jitter", () => {
-        expect(lockBackoffMs(0, () => 0.5)).to.equal(1000);
-        expect(lockBackoffMs(2, () => 0.5)).to.equal(4000);
-        expect(lockBackoffMs(10, () => 0.5)).to.equal(15_000);
-        expect(lockBackoffMs(10, () => 0.999)).to.be.at.most(18_000);
-        expect(lockBackoffMs(0, () => 0)).to.equal(800);
     });
 });

@@ -2,7 +2,7 @@
  * What the fleet tests share: emulator tenants written into a fleet file (half CSV, half inline,
  * credentials by `env:` and `file:` reference), and the real CLI run as a child process.
  */
-import { spawn } from "node:child_process";
+import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -114,9 +114,10 @@ export interface CliRun {
 }
 
 /** Runs `node dist/scripts/cli.js <args>` with `env` over this process's environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string>, onSpawn?: (child: ChildProcess) => void): Promise<CliRun> {
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        onSpawn?.(child);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));

@@ -1,0 +1,136 @@
+/**
+ * `tenant-users fleet preview|up|destroy --file fleet.yaml [--concurrency N] [--shard I/N]
+ * [--lock-timeout SECONDS] [--json]`: a stack per tenant, in the shared state store that
+ * PULUMI_BACKEND_URL names. Exit 0 when every tenant of the shard succeeded, 1 when any failed,
+ * 2 for a bad fleet file or bad arguments (then no stack is touched).
+ */
+import { parseArgs } from "node:util";
+import { FleetFileError, loadFleet } from "./file";
+import { progressLine, resultJson, resultTable } from "./report";
+import { parseShard, selectShard, WHOLE_FLEET } from "./shard";
+import type { Operation } from "./stack";
+
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
+
+export const FLEET_USAGE = `Usage: tenant-users fleet <preview|up|destroy> --file fleet.yaml [options]
+
+Applies each tenant of the fleet file as its own stack, in the state store named by
+PULUMI_BACKEND_URL (default: the local file store), encrypted with PULUMI_CONFIG_PASSPHRASE.
+
+Options:
+  -f, --file PATH            the fleet file (YAML or JSON)                       required
+      --concurrency N        stacks in flight at once                            default ${DEFAULT_CONCURRENCY}
+      --shard I/N            only the I-th of N parts of the fleet (CI matrix)   default 1/1
+      --lock-timeout SECONDS wait this long for a stack another runner holds     default ${DEFAULT_LOCK_TIMEOUT_SECONDS}
+      --json                 print one JSON array of results on stdout
+  -h, --help
+
+Exit status: 0 every tenant succeeded, 1 some tenant failed, 2 bad fleet file or arguments.`;
+
+const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy"];
+
+class UsageError extends Error {}
+
+function positiveInt(text: string, flag: string, min: number): number {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${text}"`);
+    return n;
+}
+
+interface FleetArgs {
+    operation: Operation;
+    file: string;
+    concurrency: number;
+    shard: { index: number; count: number };
+    lockTimeoutSeconds: number;
+    json: boolean;
+}
+
+function parseFleetArgs(argv: string[]): FleetArgs | "help" {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                file: { type: "string", short: "f" },
+                concurrency: { type: "string" },
+                shard: { type: "string" },
+                "lock-timeout": { type: "string" },
+                json: { type: "boolean", default: false },
+                help: { type: "boolean", short: "h", default: false },
+            },
+        });
+    } catch (err) {
+        throw new UsageError((err as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) return "help";
+    const [operation, ...extra] = positionals;
+    if (!OPERATIONS.includes(operation as Operation)) {
+        throw new UsageError(operation ? `unknown operation "${operation}": expected ${OPERATIONS.join(", ")}` : `an operation is required: ${OPERATIONS.join(", ")}`);
+    }
+    if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    if (!values.file) throw new UsageError("--file is required");
+    let shard = WHOLE_FLEET;
+    if (values.shard !== undefined) {
+        try {
+            shard = parseShard(values.shard);
+        } catch (err) {
+            throw new UsageError((err as Error).message);
+        }
+    }
+    return {
+        operation: operation as Operation,
+        file: values.file,
+        concurrency: values.concurrency === undefined ? DEFAULT_CONCURRENCY : positiveInt(values.concurrency, "--concurrency", 1),
+        shard,
+        lockTimeoutSeconds: values["lock-timeout"] === undefined ? DEFAULT_LOCK_TIMEOUT_SECONDS : positiveInt(values["lock-timeout"], "--lock-timeout", 0),
+        json: values.json ?? false,
+    };
+}
+
+/** Runs the `fleet` command and returns its exit status. */
+export async function fleetCommand(argv: string[]): Promise<number> {
+    let args: FleetArgs | "help";
+    try {
+        args = parseFleetArgs(argv);
+    } catch (err) {
+        process.stderr.write(`tenant-users fleet: ${(err as Error).message}\n\n${FLEET_USAGE}\n`);
+        return 2;
+    }
+    if (args === "help") {
+        process.stdout.write(`${FLEET_USAGE}\n`);
+        return 0;
+    }
+    let tenants;
+    try {
+        tenants = selectShard(loadFleet(args.file), args.shard);
+    } catch (err) {
+        if (!(err instanceof FleetFileError)) throw err;
+        process.stderr.write(`tenant-users fleet: the fleet file is not usable; no stack was touched.\n${err.message}\n`);
+        return 2;
+    }
+    const { json } = args;
+    // With --json, stdout carries only the JSON document; progress goes to stderr.
+    const progress = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+    const shardText = args.shard.count > 1 ? ` (shard ${args.shard.index}/${args.shard.count})` : "";
+    progress(`fleet ${args.operation}: ${tenants.length} tenant${tenants.length === 1 ? "" : "s"}${shardText}, ${args.concurrency} at a time`);
+    if (!process.env.PULUMI_BACKEND_URL) {
+        // Shards on other machines would not see these stacks: say so rather than let them diverge.
+        process.stderr.write("tenant-users fleet: PULUMI_BACKEND_URL is not set, so the stacks go to this machine's local file store; " +
+            "set it to a shared store (postgres://, s3://, Pulumi Cloud) to run shards elsewhere.\n");
+    }
+    // Pulumi's SDK takes seconds to load: only once the arguments and the file are known good.
+    const { runFleet } = await import("./run.js");
+    const results = await runFleet(tenants, {
+        operation: args.operation,
+        concurrency: args.concurrency,
+        lockTimeoutSeconds: args.lockTimeoutSeconds,
+        onResult: (r, done, total) => progress(progressLine(r, done, total, args.operation)),
+        log: progress,
+    });
+    process.stdout.write(`${json ? resultJson(results) : `\n${resultTable(results)}`}\n`);
+    return results.every((r) => r.result === "succeeded") ? 0 : 1;
+}
