@@ -40,8 +40,9 @@ export class CreateBatcher<T, R> {
   private timer: unknown;
   private batchStartedAt = 0;
   private expected = 0;
-  /** Size of the last batch closed by its timer while more adds were announced: likely `--parallel`. */
+  /** Size at which two batches in a row stalled while more adds were announced: the engine's `--parallel`. */
   private stalledAt = 0;
+  private lastStall = 0;
   private readonly opts: CreateBatcherOptions<T, R>;
   private readonly timers: NonNullable<CreateBatcherOptions<T, R>["timers"]>;
 
@@ -66,8 +67,9 @@ export class CreateBatcher<T, R> {
       this.pending.push({ item, resolve, reject });
       const wasExpected = this.expected > 0;
       this.expected = Math.max(0, this.expected - 1);
-      // At `--parallel N` the engine runs at most N creates at once: once a batch stalled at N while
-      // more were announced, a batch that reaches N again will not grow, so it goes at once.
+      // At `--parallel N` the engine runs at most N creates at once: once two batches in a row stalled
+      // at N while more were announced, a batch that reaches N will not grow, so it goes at once.
+      // (One stall is not enough: checkpoint pauses stall a fast stream at arbitrary sizes.)
       const atEngineLimit = this.expected > 0 && this.stalledAt > 1 && this.pending.length >= this.stalledAt;
       if (this.pending.length >= this.opts.maxBatch || (wasExpected && this.expected === 0) || atEngineLimit) return this.flushNow();
       const now = this.now();
@@ -79,7 +81,10 @@ export class CreateBatcher<T, R> {
       const quiet = streaming ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
       const delay = Math.min(quiet, this.batchStartedAt + maxWait - now);
       this.timer = this.timers.setTimeout(() => {
-        if (this.expected > 0) this.stalledAt = this.pending.length;
+        if (this.expected > 0) {
+          if (this.pending.length === this.lastStall) this.stalledAt = this.lastStall;
+          this.lastStall = this.pending.length;
+        }
         this.flushNow();
       }, Math.max(0, delay));
     });

@@ -135,17 +135,35 @@ describe("CreateBatcher", () => {
     expect(r.calls).to.deep.equal([[1, 2]]);
   });
 
-  it("sends a batch at once when it reaches the size at which the previous one stalled with adds still announced", async () => {
+  it("sends a batch at once when it reaches the size at which two batches in a row stalled", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
     const b = new CreateBatcher<number, unknown>({ windowMs: 10, streamWindowMs: 100, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    b.expect(9);
-    const first = [1, 2, 3].map((n) => b.add(n)); // the engine's limit: 3 at once
+    b.expect(12);
+    for (const batch of [[1, 2, 3], [4, 5, 6]]) { // the engine's limit: 3 at once
+      const adds = batch.map((n) => b.add(n));
+      clock.advance(100);
+      await Promise.all(adds);
+    }
+    const third = [7, 8, 9].map((n) => b.add(n));
+    await Promise.all(third); // no timer needed
+    expect(r.calls).to.deep.equal([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+  });
+
+  it("does not take one stall for the engine's limit", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 10, streamWindowMs: 100, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    b.expect(12);
+    const first = [1, 2, 3].map((n) => b.add(n));
     clock.advance(100);
     await Promise.all(first);
-    const second = [4, 5, 6].map((n) => b.add(n));
-    await Promise.all(second); // no timer needed
-    expect(r.calls).to.deep.equal([[1, 2, 3], [4, 5, 6]]);
+    const second = [4, 5, 6, 7].map((n) => b.add(n));
+    await tick();
+    expect(r.calls).to.have.length(1);
+    clock.advance(100);
+    await Promise.all(second);
+    expect(r.calls).to.deep.equal([[1, 2, 3], [4, 5, 6, 7]]);
   });
 
   it("flushes a stream of adds at maxWaitMs even if it never goes quiet", async () => {
