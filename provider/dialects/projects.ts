@@ -72,7 +72,7 @@ export function mapProjectsResponse(res: HttpResponse, users: NormalizedUser[], 
       claim(x.index, { email: user.email, kind: res.ambiguousRetry ? "present" : "adopted", id: x.user.id, user: vendorUser(x.user) });
     } else {
       const text = REASON_TEXT[x.reason] ?? `refused (${redact(x.reason, ctx.secrets)})`;
-      claim(x.index, { email: user.email, kind: "failed", error: { code: x.reason, message: `projects refused the user: ${text}` } });
+      claim(x.index, { email: user.email, kind: "failed", error: { code: redact(x.reason, ctx.secrets), message: `projects refused the user: ${text}` } });
     }
   }
   const missing = outcomes.findIndex((o) => o === undefined);

@@ -43,7 +43,7 @@ export type TenantsRequest = { kind: "single"; user: NormalizedUser } | { kind: 
 
 function refusal(ctx: MapContext, code: string, message?: string): { code: string; message: string } {
   const text = message ? redact(message, ctx.secrets) : USER_CODE_TEXT[code] ?? `refused (${code})`;
-  return { code, message: `${ctx.dialect} refused the user: ${text}` };
+  return { code: redact(code, ctx.secrets), message: `${ctx.dialect} refused the user: ${text}` };
 }
 
 /**

@@ -52,7 +52,10 @@ export interface RosterOutputs {
 
 export async function check(_olds: unknown, news: Record<string, any>): Promise<dynamic.CheckResult> {
     const failures: dynamic.CheckFailure[] = [];
-    const connection = news.connection === undefined ? undefined : String(news.connection);
+    if (news.connection !== undefined && typeof news.connection !== "string") {
+        return { inputs: news, failures: [{ property: "connection", reason: `must be the name of a connection (a string), got ${typeof news.connection}` }] };
+    }
+    const connection: string | undefined = news.connection;
     let conn;
     try {
         conn = connectionNamed(connection);

@@ -40,7 +40,10 @@ export interface UserOutputs extends NormalizedUser {
 }
 
 export async function check(olds: Record<string, unknown>, news: Record<string, any>): Promise<dynamic.CheckResult> {
-    const connection = news.connection === undefined ? undefined : String(news.connection);
+    if (news.connection !== undefined && typeof news.connection !== "string") {
+        return { inputs: news, failures: [{ property: "connection", reason: `must be the name of a connection (a string), got ${typeof news.connection}` }] };
+    }
+    const connection: string | undefined = news.connection;
     const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope };
     let dialect;
     try {

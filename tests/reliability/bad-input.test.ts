@@ -179,9 +179,8 @@ describe("check on generated resource arguments (fast-check)", function () {
         }), { numRuns: RUNS, seed: 47 });
     });
 
-    // KNOWN BUG (reported to the lead, not fixed here): both controllers run `String(news.connection)`,
-    // which throws a TypeError for a JSON object holding a `toString` (or `valueOf`) key, a value the
-    // engine can deliver (found by the roster property above with RELIABILITY_FUZZ_RUNS=5000, seed 46).
+    // Regression: both controllers once ran `String(news.connection)`, which throws for a JSON object
+    // holding a `toString` key (found by the roster property above with RELIABILITY_FUZZ_RUNS=5000, seed 46).
     it("answers a connection object with a toString key with a connection failure, not a TypeError (TenantUser)", async () => {
         const r = await tenantUser.check({}, { email: "ada@example.com", connection: { toString: {} }, idempotencyScope: "p/s/u" });
         expect(r.failures!.map((f) => f.property)).to.include("connection");
