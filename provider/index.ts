@@ -5,6 +5,6 @@
 export { TenantUser, TenantUserArgs } from "./resources/tenant-user";
 export { TenantUserRoster, TenantUserRosterArgs, RosterUser } from "./resources/roster";
 export { readUsersCsv, parseUsersCsv } from "./schema/csv";
-export { verifyInviteWebhook, InviteWebhook } from "./webhooks";
+export { verifyInviteWebhook, InviteWebhook, InviteWebhookError, ReplayStore } from "./webhooks";
 export * from "./errors";
 export type { Dialect } from "./schema";
