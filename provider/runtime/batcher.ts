@@ -54,8 +54,8 @@ export class CreateBatcher<T, R> {
 
   /**
    * Says that `count` more adds are on their way (the engine checks each new resource before it
-   * creates it). When every expected add has arrived, the batch is flushed at once instead of
-   * waiting out its quiet window; adds nobody announced are batched by the windows alone.
+   * creates it). When every expected add has arrived, the batch waits only `windowMs` instead of
+   * its longer stream window; adds nobody announced are batched by the windows alone.
    */
   expect(count = 1): void {
     this.expected += count;
@@ -71,13 +71,16 @@ export class CreateBatcher<T, R> {
       // at N while more were announced, a batch that reaches N will not grow, so it goes at once.
       // (One stall is not enough: checkpoint pauses stall a fast stream at arbitrary sizes.)
       const atEngineLimit = this.expected > 0 && this.stalledAt > 1 && this.pending.length >= this.stalledAt;
-      if (this.pending.length >= this.opts.maxBatch || (wasExpected && this.expected === 0) || atEngineLimit) return this.flushNow();
+      if (this.pending.length >= this.opts.maxBatch || atEngineLimit) return this.flushNow();
       const now = this.now();
       if (this.pending.length === 1) this.batchStartedAt = now;
       if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
       const maxWait = Math.max(this.opts.maxWaitMs ?? this.opts.windowMs, this.opts.windowMs);
+      // Every announced add is here: only the short window, in case the engine checks more
+      // resources while this one waits (without checkpoints it interleaves checks and creates).
+      const allAnnouncedArrived = wasExpected && this.expected === 0;
       // A stream is under way when the batch already has company or more adds were announced.
-      const streaming = this.pending.length > 1 || this.expected > 0;
+      const streaming = !allAnnouncedArrived && (this.pending.length > 1 || this.expected > 0);
       const quiet = streaming ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
       const delay = Math.min(quiet, this.batchStartedAt + maxWait - now);
       this.timer = this.timers.setTimeout(() => {

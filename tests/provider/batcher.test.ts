@@ -111,15 +111,35 @@ describe("CreateBatcher", () => {
     expect(r.calls).to.deep.equal([[0, 1, 2]]);
   });
 
-  it("flushes at once when every announced add has arrived", async () => {
+  it("waits only the short window once every announced add has arrived", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
     b.expect(3);
     const adds = [1, 2, 3].map((n) => b.add(n));
+    await tick();
+    expect(r.calls).to.have.length(0);
+    clock.advance(50);
     await Promise.all(adds);
     expect(r.calls).to.deep.equal([[1, 2, 3]]);
     expect(clock.pending()).to.equal(0);
+  });
+
+  it("keeps the batch open for adds announced while it waits", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    const adds: Promise<unknown>[] = [];
+    for (const n of [1, 2, 3]) { // check, create, check, create…: the engine without checkpoints
+      b.expect(1);
+      adds.push(b.add(n));
+      clock.advance(10);
+    }
+    await tick();
+    expect(r.calls).to.have.length(0);
+    clock.advance(50);
+    await Promise.all(adds);
+    expect(r.calls).to.deep.equal([[1, 2, 3]]);
   });
 
   it("waits out the window while announced adds are still missing", async () => {
