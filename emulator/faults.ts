@@ -33,7 +33,7 @@ export interface FaultContext {
 }
 
 /** mulberry32: small, fast and reproducible from a 32-bit seed. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

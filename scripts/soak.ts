@@ -1,5 +1,5 @@
 /**
- * `npm run soak`: the reliability scenarios of tests/reliability/scenarios.ts at the issue's sizes
+ * `npm run soak`: the reliability scenarios of tests/reliability/scenarios/ at the issue's sizes
  * (a 10,000-user roster and 200 TenantUsers under fault storms, crashes of `pulumi up` and of the
  * emulator, 10,000 malformed requests, malformed vendor answers, a credential search), one line per
  * scenario with its counts, then `N passed, N failed`.

@@ -10,7 +10,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { pulumiToolchain, REPO_ROOT } from "../pulumi-toolchain";
+import { writeProgramDir } from "../program-dir";
+import { pulumiToolchain } from "../pulumi-toolchain";
 
 export interface CliResult {
     /** Wall milliseconds from spawn to exit. */
@@ -33,21 +34,11 @@ export interface OperationOptions {
     args?: string[];
 }
 
-const PROGRAMS_ROOT = path.join(REPO_ROOT, ".tenant-users", "bench");
 const OPERATION_TIMEOUT_MS = 45 * 60_000;
 
-/** Writes a throwaway Pulumi TypeScript project inside the repository (so it resolves this package). */
+/** Writes a throwaway Pulumi TypeScript project under `.tenant-users/bench/`. */
 export function writeProgram(program: string, name: string, files: Record<string, string> = {}): string {
-    fs.mkdirSync(PROGRAMS_ROOT, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(PROGRAMS_ROOT, `${name}-`));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, skipLibCheck: true },
-        files: ["index.ts"],
-    }, null, 2));
-    fs.writeFileSync(path.join(dir, "index.ts"), program);
-    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
-    return dir;
+    return writeProgramDir("bench", program, name, files);
 }
 
 /** Runs a command, collecting its output; never rejects for a non-zero exit. */

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import type { EmulatorControl } from "../../emulator";
+import type { TenantResult } from "../../scripts/fleet/stack";
 import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
 
 export type Dialect = "zquence" | "geldstuck" | "projects";
@@ -93,17 +94,7 @@ export async function createFleet(spec: FleetSpec): Promise<FleetFixture> {
 }
 
 /** One result of `fleet … --json`. */
-export interface JsonResult {
-    tenant: string;
-    stack: string;
-    result: "succeeded" | "failed";
-    created: number;
-    adopted: number;
-    failed: number;
-    seconds: number;
-    changes: Record<string, number>;
-    error?: string;
-}
+export type JsonResult = TenantResult;
 
 export interface CliRun {
     code: number | null;

@@ -17,6 +17,7 @@ import {
     Stack,
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
+import { writeProgramDir } from "../../scripts/program-dir";
 import { pulumiToolchain, REPO_ROOT } from "../../scripts/pulumi-toolchain";
 
 const execFileAsync = promisify(execFile);
@@ -180,18 +181,9 @@ function toConfigMap(config: Record<string, ConfigEntry | string>): ConfigMap {
     );
 }
 
-/** Writes a throwaway Pulumi TypeScript project inside the repository (so it resolves this package). */
+/** Writes a throwaway Pulumi TypeScript project under `.tenant-users/programs/`. */
 export function writeProgram(program: string, name = "tu-test"): string {
-    const root = path.join(REPO_ROOT, ".tenant-users", "programs");
-    fs.mkdirSync(root, { recursive: true });
-    const dir = fs.mkdtempSync(path.join(root, `${name}-`));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n`);
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({
-        compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, skipLibCheck: true },
-        files: ["index.ts"],
-    }, null, 2));
-    fs.writeFileSync(path.join(dir, "index.ts"), program);
-    return dir;
+    return writeProgramDir("programs", program, name);
 }
 
 /** Resources of a given type in an exported checkpoint. */
