@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { pack, summarize } from "../roster-codec";
 import { assertCredentialsAreSecret } from "./credentials";
-import { tenantUserRosterProvider } from "./providers";
+import { TenantUsersDynamicResource } from "./providers";
 
 /** One row of a roster: the same fields as a {@link TenantUser}. */
 export interface RosterUser {
@@ -64,7 +64,7 @@ export interface TenantUserRosterArgs {
  * - If a chunk fails for good, what was sent is recorded and the step fails; the next `up` sends the rest.
  * - Removed users are forgotten, not deleted (the APIs have no delete); changed fields are reported, not applied.
  */
-export class TenantUserRoster extends pulumi.dynamic.Resource {
+export class TenantUserRoster extends TenantUsersDynamicResource {
     /** `N users · fingerprint` of the users recorded in state. */
     declare public readonly summary: pulumi.Output<string>;
     declare public readonly userCount: pulumi.Output<number>;
@@ -89,7 +89,7 @@ export class TenantUserRoster extends pulumi.dynamic.Resource {
     constructor(name: string, args: TenantUserRosterArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
         const rows = pulumi.output(args.users);
-        super(tenantUserRosterProvider, name, {
+        super("TenantUserRoster", name, {
             users: pulumi.secret(rows.apply((r) => pack({ rows: r }))),
             summary: rows.apply((r) => summarize(r.length, r, "rows")),
             label: name,
@@ -102,6 +102,6 @@ export class TenantUserRoster extends pulumi.dynamic.Resource {
         }, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "createdEmails", "failed", "invalid"],
-        }, "tenant-users", "TenantUserRoster");
+        });
     }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertCredentialsAreSecret } from "./credentials";
-import { tenantUserProvider } from "./providers";
+import { TenantUsersDynamicResource } from "./providers";
 
 /** The arguments of a {@link TenantUser}. */
 export interface TenantUserArgs {
@@ -59,7 +59,7 @@ export interface TenantUserArgs {
  *   is reported at preview and not applied, and destroy forgets the user while the vendor keeps it.
  * - Credentials come from stack config secrets (see the README), never from these arguments.
  */
-export class TenantUser extends pulumi.dynamic.Resource {
+export class TenantUser extends TenantUsersDynamicResource {
     /** The normalized email; also the resource id. */
     declare public readonly email: pulumi.Output<string>;
     /** The name as the vendor holds it (an adopted user keeps the vendor's). */
@@ -77,13 +77,13 @@ export class TenantUser extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: TenantUserArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
-        super(tenantUserProvider, name, {
+        super("TenantUser", name, {
             ...args,
             // Stable per stack and resource: the single create's Idempotency-Key derives from it.
             idempotencyScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
             status: undefined,
             userId: undefined,
             dialect: undefined,
-        }, opts, "tenant-users", "TenantUser");
+        }, opts);
     }
 }

@@ -1,6 +1,7 @@
 /**
- * The provider process's entry point, loaded by module name (`pulumi-tenant-users/runtime`) from
- * the serialized providers in `../resources/providers.ts`. Nothing here runs in the program.
+ * The provider process's entry point, loaded by module name (`pulumi-tenant-users/runtime`) by the
+ * `__provider` text of each resource (`../resources/providers.ts`): `tenantUser` and
+ * `tenantUserRoster` are the provider objects the launcher calls. Nothing here runs in the program.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configureFrom } from "./connections";
@@ -13,20 +14,22 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
 }
 
 export const tenantUser = {
+    configure,
     check: user.check,
     diff: user.diff,
     create: user.create,
     update: user.update,
     delete: user.del,
-};
+} satisfies dynamic.ResourceProvider;
 
 const forgottenRosters = new Coalescer(100, (labels) =>
     warn(`roster ${listSome(labels)} removed from the stack; its users stay at the vendor (the APIs have no delete endpoint).`));
 
 export const tenantUserRoster = {
+    configure,
     check: roster.check,
     diff: roster.diff,
     create: roster.create,
     update: roster.update,
     delete: async (_id: string, props: roster.RosterOutputs) => forgottenRosters.add(props.label),
-};
+} satisfies dynamic.ResourceProvider;

@@ -52,7 +52,7 @@ describe("credentials in a stack with four tenants, through the CLI", function (
     it("finds no credential in the serialized providers, which stay small", () => {
         expect(rep.result.details.serializedProviders).to.be.above(0);
         expect(hitsIn("serialized providers")).to.deep.equal([]);
-        expect(rep.result.details.providerBytes).to.be.below(4000);
+        expect(rep.result.details.providerBytes).to.be.below(100);
     });
 
     it("finds no credential in the errors of a vendor that echoes the request headers", () => {
