@@ -45,7 +45,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
     { key: "apiSecret", env: "ZQUENCE_SECRET_KEY / GELDSTUCK_SECRET_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret`." },
     { key: "secretKey", env: "PROJECTS_SECRET_KEY", secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE." },
     { key: "connections", secret: true, default: "`{}`", meaning: "Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: \"name\"`." },
-    { key: "batchWindowMs", secret: false, default: String(DEFAULT_BATCH_WINDOW_MS), meaning: "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or as soon as every create announced by `check` has arrived." },
+    { key: "batchWindowMs", secret: false, default: String(DEFAULT_BATCH_WINDOW_MS), meaning: "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or this long after every create announced by `check` has arrived." },
     { key: "batchMaxWaitMs", secret: false, default: String(DEFAULT_BATCH_MAX_WAIT_MS), meaning: "The longest a `TenantUser` create waits while a batch keeps growing." },
     { key: "maxAttempts", secret: false, default: String(DEFAULT_MAX_ATTEMPTS), meaning: "Attempts per HTTP request (429, 5xx and dropped connections are retried)." },
     { key: "requestTimeoutMs", secret: false, default: String(DEFAULT_REQUEST_TIMEOUT_MS), meaning: "Timeout of one HTTP attempt." },

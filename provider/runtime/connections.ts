@@ -85,14 +85,25 @@ export function liveConnection(name: string | undefined): Live {
 }
 
 /**
- * One vendor call for a batch of concurrent creates. Two resources declaring the same email share
- * one row (the bulk endpoints want unique emails). A batch of one uses the single endpoint: it
- * carries an Idempotency-Key and tells created from adopted exactly, which bulk counts cannot.
+ * Up to this many users, a batch for Zquence or Geldstuck goes as concurrent single adds rather
+ * than one bulk: their bulk answer only counts created and skipped users, so a batch that mixes
+ * both leaves every user `present`. Small batches are where a user reads each status (a handful of
+ * declared users, one of them already at the vendor); large ones are where requests count.
+ */
+export const SINGLE_ADDS_UP_TO = 4;
+
+/**
+ * The vendor calls for a batch of concurrent creates. Two resources declaring the same email share
+ * one row (the bulk endpoints want unique emails). Single adds carry an Idempotency-Key and tell
+ * created from adopted exactly; the projects API's bulk answer names each user, so it always gets
+ * one bulk. If one single add fails for good, the batch fails as a bulk would, and the next `up`
+ * repeats the same Idempotency-Keys, so the vendor replays what already landed.
  */
 export async function flushBatch(client: DialectClient, items: BatchItem[]): Promise<UserOutcome[]> {
     const unique = [...new Map(items.map((i) => [i.user.email, i])).values()];
-    const outcomes = unique.length === 1
-        ? [await client.addUser(unique[0].user, unique[0].idempotencyKey)]
+    const bulkCountsOnly = client.dialect !== "projects";
+    const outcomes = unique.length === 1 || (bulkCountsOnly && unique.length <= SINGLE_ADDS_UP_TO)
+        ? await Promise.all(unique.map((i) => client.addUser(i.user, i.idempotencyKey)))
         : await client.addUsersBulk(unique.map((i) => i.user));
     const byEmail = new Map(unique.map((item, i) => [item.user.email, outcomes[i]]));
     return items.map((i) => byEmail.get(i.user.email)!);
