@@ -85,14 +85,20 @@ export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Pr
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
 }
 
-export function idempotencyKey(scope: string, email: string): string {
-    return `tu-${createHash("sha256").update(`${scope}\n${email}`).digest("hex").slice(0, 40)}`;
+/**
+ * The single add's Idempotency-Key: the same for every try of one create with the same fields (so
+ * the vendor replays what an earlier, unanswered try did), another once the fields change (the
+ * vendors refuse a key reused with another body, 422, and would keep refusing it on every `up`).
+ */
+export function idempotencyKey(scope: string, user: NormalizedUser): string {
+    const fields = USER_FIELDS.map((f) => user[f] ?? "").join("\n");
+    return `tu-${createHash("sha256").update(`${scope}\n${fields}`).digest("hex").slice(0, 40)}`;
 }
 
 export async function create(inputs: UserInputs): Promise<dynamic.CreateResult> {
     const live = liveConnection(inputs.connection);
     const user = pick(inputs, USER_FIELDS) as NormalizedUser;
-    const outcome = await live.batcher.add({ user, idempotencyKey: idempotencyKey(inputs.idempotencyScope, user.email) });
+    const outcome = await live.batcher.add({ user, idempotencyKey: idempotencyKey(inputs.idempotencyScope, user) });
     if (outcome.kind === "failed") {
         throw failedOutcomeError(outcome, live.connection.dialect);
     }

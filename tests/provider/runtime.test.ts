@@ -79,9 +79,16 @@ describe("TenantUser check", () => {
         expect(d.changes).to.equal(false);
     });
 
-    it("derives the same idempotency key for the same scope and email, and another for another stack", () => {
-        expect(user.idempotencyKey("p/s/ada", "ada@x.io")).to.equal(user.idempotencyKey("p/s/ada", "ada@x.io"));
-        expect(user.idempotencyKey("p/s/ada", "ada@x.io")).to.not.equal(user.idempotencyKey("p/t/ada", "ada@x.io"));
+    it("derives the same idempotency key for the same scope and fields, and another for another stack", () => {
+        const ada = { email: "ada@x.io", name: "Ada" };
+        expect(user.idempotencyKey("p/s/ada", ada)).to.equal(user.idempotencyKey("p/s/ada", { ...ada }));
+        expect(user.idempotencyKey("p/s/ada", ada)).to.not.equal(user.idempotencyKey("p/t/ada", ada));
+    });
+
+    it("derives another idempotency key once a field changes, so a retried create is not refused for a reused key", () => {
+        const ada = { email: "ada@x.io", name: "Ada" };
+        expect(user.idempotencyKey("p/s/ada", ada)).to.not.equal(user.idempotencyKey("p/s/ada", { ...ada, name: "Ada Lovelace" }));
+        expect(user.idempotencyKey("p/s/ada", ada)).to.not.equal(user.idempotencyKey("p/s/ada", { ...ada, phone: "+14155552671" }));
     });
 });
 
