@@ -87,6 +87,7 @@ export function mapProjectsResponse(res: HttpResponse, users: NormalizedUser[], 
 export class ProjectsClient implements DialectClient {
   readonly dialect = "projects" as const;
   readonly maxBatch = 1_000;
+  readonly bulkNamesEachOutcome = true;
   private readonly ctx: MapContext;
   private readonly headers: Record<string, string>;
 

@@ -98,6 +98,7 @@ export function mapTenantsResponse(res: HttpResponse, req: TenantsRequest, ctx: 
 /** The Zquence/Geldstuck client; the two differ only in the fields they send. */
 export class TenantsApiClient implements DialectClient {
   readonly maxBatch = 10_000;
+  readonly bulkNamesEachOutcome = false;
   private readonly ctx: MapContext;
   private readonly headers: Record<string, string>;
 

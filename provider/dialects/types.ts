@@ -39,6 +39,11 @@ export interface DialectClient {
   readonly dialect: Dialect;
   /** Most users one bulk request may carry: 10000, 10000, 1000. */
   readonly maxBatch: number;
+  /**
+   * Whether a bulk answer says, for each user, created or already there (projects). Zquence and
+   * Geldstuck only count created and skipped users, so a bulk mixing both leaves each `present`.
+   */
+  readonly bulkNamesEachOutcome: boolean;
   /** Adds one user; `idempotencyKey` must be the same across retries of one create. */
   addUser(user: NormalizedUser, idempotencyKey: string): Promise<UserOutcome>;
   /**

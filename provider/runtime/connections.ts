@@ -85,10 +85,10 @@ export function liveConnection(name: string | undefined): Live {
 }
 
 /**
- * Up to this many users, a batch for Zquence or Geldstuck goes as concurrent single adds rather
- * than one bulk: their bulk answer only counts created and skipped users, so a batch that mixes
- * both leaves every user `present`. Small batches are where a user reads each status (a handful of
- * declared users, one of them already at the vendor); large ones are where requests count.
+ * Up to this many users, a batch for a dialect whose bulk answer only counts outcomes (Zquence,
+ * Geldstuck) goes as concurrent single adds rather than one bulk, which would leave every user of
+ * a mixed batch `present`. Small batches are where a user reads each status (a handful of declared
+ * users, one of them already at the vendor); large ones are where requests count.
  */
 export const SINGLE_ADDS_UP_TO = 4;
 
@@ -101,8 +101,7 @@ export const SINGLE_ADDS_UP_TO = 4;
  */
 export async function flushBatch(client: DialectClient, items: BatchItem[]): Promise<UserOutcome[]> {
     const unique = [...new Map(items.map((i) => [i.user.email, i])).values()];
-    const bulkCountsOnly = client.dialect !== "projects";
-    const outcomes = unique.length === 1 || (bulkCountsOnly && unique.length <= SINGLE_ADDS_UP_TO)
+    const outcomes = unique.length === 1 || (!client.bulkNamesEachOutcome && unique.length <= SINGLE_ADDS_UP_TO)
         ? await Promise.all(unique.map((i) => client.addUser(i.user, i.idempotencyKey)))
         : await client.addUsersBulk(unique.map((i) => i.user));
     const byEmail = new Map(unique.map((item, i) => [item.user.email, outcomes[i]]));

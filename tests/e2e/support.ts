@@ -61,10 +61,9 @@ export const TENANT_USERS_PROGRAM = `
 import * as fs from "node:fs";
 import { TenantUser } from "pulumi-tenant-users";
 
-const users: { email: string; name?: string; phone?: string; country?: string; connection?: string }[] =
+const users: { email: string; name?: string; phone?: string; country?: string }[] =
     JSON.parse(fs.readFileSync("users.json", "utf8"));
 const created = users.map((u) => new TenantUser(u.email, u));
-export const count = created.length;
 export const statuses = Object.fromEntries(users.map((u, i) => [u.email, created[i].status]));
 export const userIds = Object.fromEntries(users.map((u, i) => [u.email, created[i].userId]));
 `;

@@ -8,10 +8,9 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import type { EmulatorControl } from "../../emulator";
 import type { TenantResult } from "../../scripts/fleet/stack";
+import { DIALECTS, type Dialect } from "../e2e/support";
 import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
 
-export type Dialect = "zquence" | "geldstuck" | "projects";
-export const DIALECTS: Dialect[] = ["zquence", "geldstuck", "projects"];
 
 export const CLI = path.join(REPO_ROOT, "dist", "scripts", "cli.js");
 
@@ -93,15 +92,12 @@ export async function createFleet(spec: FleetSpec): Promise<FleetFixture> {
     return { file, env, tenants };
 }
 
-/** One result of `fleet … --json`. */
-export type JsonResult = TenantResult;
-
 export interface CliRun {
     code: number | null;
     stdout: string;
     stderr: string;
     /** The parsed stdout of a `--json` run that got as far as running stacks. */
-    results: JsonResult[];
+    results: TenantResult[];
 }
 
 /** Runs `node dist/scripts/cli.js <args>` with `env` over this process's environment. */
@@ -115,7 +111,7 @@ export function runCli(args: string[], env: Record<string, string>, onSpawn?: (c
         child.stderr.on("data", (d) => (stderr += d));
         child.on("error", reject);
         child.on("close", (code) => {
-            let results: JsonResult[] = [];
+            let results: TenantResult[] = [];
             if (args.includes("--json") && code !== 2) {
                 try {
                     results = JSON.parse(stdout);

@@ -24,6 +24,18 @@ describe("dialect clients over HTTP", () => {
   }
   const created = (extra: object = {}) => ({ status: 201, body: { id: "usr_1", email: "ada@example.com", name: "Ada", created_at: "t", status: "created", ...extra } });
 
+  it("says that only the projects API's bulk answer names each user's outcome", async () => {
+    const named: Record<string, boolean> = {};
+    for (const dialect of ["zquence", "geldstuck", "projects"] as const) {
+      const c = await client(dialect, []);
+      named[dialect] = c.bulkNamesEachOutcome;
+      await http?.close();
+      await server?.close();
+      http = server = undefined;
+    }
+    expect(named).to.deep.equal({ zquence: false, geldstuck: false, projects: true });
+  });
+
   it("sends a Zquence add-user with both keys, the Idempotency-Key and the phone", async () => {
     const c = await client("zquence", [created({ phone: "+14155552671" })]);
     const o = await c.addUser({ email: "ada@example.com", name: "Ada", phone: "+14155552671" }, "user-sync-42");

@@ -8,6 +8,7 @@ function recordingClient(dialect: Dialect, held: string[] = []) {
     const client: DialectClient = {
         dialect,
         maxBatch: 1000,
+        bulkNamesEachOutcome: dialect === "projects",
         addUser: async (user: NormalizedUser, key: string): Promise<UserOutcome> => {
             calls.push({ single: { email: user.email, key } });
             return { email: user.email, kind: held.includes(user.email) ? "adopted" : "created" };

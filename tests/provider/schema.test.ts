@@ -177,14 +177,10 @@ describe("validateRoster", () => {
     );
   });
 
-  it("validates 100,000 rows quickly", function () {
+  // Its speed is the benchmark's business (the growth scenario goes to 100,000 users).
+  it("keeps all 100,000 rows of a valid roster, with no failure", function () {
     this.timeout(20_000);
-    const rows = ok(100_000);
-    validateRoster(rows.slice(0, 1000), "zquence", { onInvalid: "fail" }); // warm-up
-    const started = process.hrtime.bigint();
-    const r = validateRoster(rows, "zquence", { onInvalid: "fail" });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    console.log(`      validateRoster: 100,000 rows in ${ms.toFixed(0)} ms`);
+    const r = validateRoster(ok(100_000), "zquence", { onInvalid: "fail" });
     expect(r.users).to.have.length(100_000);
     expect(r.failures).to.deep.equal([]);
   });

@@ -12,7 +12,8 @@ import { HttpClient } from "../../provider/http/client";
 import { pack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { configureFrom } from "../../provider/runtime/connections";
-import { Emulator, inProcessEmulator, newTenant, Tenant } from "./tools";
+import { runEmulator } from "../e2e/support";
+import { Emulator, newTenant, Tenant } from "./tools";
 
 describe("tenant isolation", function () {
     this.timeout(60_000);
@@ -24,7 +25,7 @@ describe("tenant isolation", function () {
     const https: HttpClient[] = [];
 
     before(async () => {
-        emu = await inProcessEmulator();
+        emu = await runEmulator();
         a = await newTenant(emu, "zquence");
         b = await newTenant(emu, "zquence");
         g = await newTenant(emu, "geldstuck");

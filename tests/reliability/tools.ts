@@ -12,28 +12,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { EmulatorControl, startEmulator } from "../../emulator";
+import { EmulatorControl } from "../../emulator";
 import { FaultRegistry } from "../../emulator/faults";
 import type { FaultInfo, FaultOutcome, FaultSpec } from "../../emulator/types";
 import { verifyInviteWebhook } from "../../provider";
+import type { Dialect, RunningEmulator } from "../e2e/support";
 import type { TestStack } from "../harness/pulumi";
 
-export type Dialect = "zquence" | "geldstuck" | "projects";
+export type { Dialect } from "../e2e/support";
 
 // ---------------------------------------------------------------------------------------------
 // Emulators
 
-export interface Emulator {
-    url: string;
-    control: EmulatorControl;
-    close(): Promise<void>;
-}
-
-/** An emulator in this process, on a free port, without demo tenants. */
-export async function inProcessEmulator(): Promise<Emulator> {
-    const emu = await startEmulator({ port: 0, seed: false });
-    return { url: emu.url, control: new EmulatorControl(emu.url, emu.controlToken), close: () => emu.close() };
-}
+/** An emulator in this process (`runEmulator`) or in a child process (`ChildEmulator`). */
+export type Emulator = RunningEmulator;
 
 const EMULATOR_CLI = path.resolve(__dirname, "..", "..", "emulator", "cli.js");
 

@@ -7,7 +7,8 @@ import { Webhook } from "standardwebhooks";
 import { verifyInviteWebhook } from "../../provider";
 import { createDialectClient } from "../../provider/dialects";
 import { HttpClient } from "../../provider/http/client";
-import { Emulator, inProcessEmulator, newTenant, Tenant, waitFor } from "./tools";
+import { runEmulator } from "../e2e/support";
+import { Emulator, newTenant, Tenant, waitFor } from "./tools";
 import { createServer, IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -168,7 +169,7 @@ describe("verifyInviteWebhook on the emulator's real deliveries", function () {
             });
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-        emu = await inProcessEmulator();
+        emu = await runEmulator();
         tenant = await newTenant(emu, "zquence", { webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` });
         http = new HttpClient({ baseUrl: tenant.baseUrl });
     });

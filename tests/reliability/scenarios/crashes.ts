@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TestStack, writeProgram } from "../../harness/pulumi";
 import { ChildEmulator, isAlive, killPids, pulumi, PulumiChild, waitFor } from "../tools";
-import { attempt, bench, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, USERS_PROGRAM } from "./steps";
+import { attempt, bench, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, TENANT_USERS_PROGRAM } from "./steps";
 
 /** The recovery after a killed `up`, in order, once the checkpoint loads. The README documents exactly these commands. */
 export const RECOVERY_COMMANDS: readonly string[][] = [
@@ -169,7 +169,7 @@ export async function crashUsers(opts: CrashOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "geldstuck", opts.size, "batch");
-            const stack = await stackFor(b, USERS_PROGRAM, "rel-crash-users", {
+            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-crash-users", {
                 ...tenant.config, "tenant-users:batchWindowMs": "20", "tenant-users:batchMaxWaitMs": "100",
             }, { "users.json": users });
             await b.emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 300 });

@@ -5,13 +5,13 @@
  */
 import * as fs from "node:fs";
 import { OperationResult, TestStack, writeProgram } from "../../harness/pulumi";
-import { writeJson } from "../../e2e/support";
+import { runEmulator, writeJson } from "../../e2e/support";
 import {
-    Dialect, duplicatesOf, Emulator, emptyCounts, inProcessEmulator, makeUsers, newTenant, OutcomeCounts, replayFaults,
+    Dialect, duplicatesOf, Emulator, emptyCounts, makeUsers, newTenant, OutcomeCounts, replayFaults,
     Tenant, waitFor, WebhookReceiver,
 } from "../tools";
 
-export { ROSTER_PROGRAM, TENANT_USERS_PROGRAM as USERS_PROGRAM, writeJson } from "../../e2e/support";
+export { ROSTER_PROGRAM, TENANT_USERS_PROGRAM, writeJson } from "../../e2e/support";
 
 
 export interface ScenarioResult {
@@ -84,7 +84,7 @@ export interface Bench {
 }
 
 export async function bench(emu?: Emulator): Promise<Bench> {
-    return { emu: emu ?? await inProcessEmulator(), receiver: await WebhookReceiver.start(), stacks: [] };
+    return { emu: emu ?? await runEmulator(), receiver: await WebhookReceiver.start(), stacks: [] };
 }
 
 export async function teardown(b: Bench): Promise<void> {

@@ -4,7 +4,7 @@
  * with partial progress recorded, and the next `up` must send only the rest.
  */
 import { Dialect, OutcomeCounts, replayFaults, stormFaults } from "../tools";
-import { attempt, bench, countRequests, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, USERS_PROGRAM } from "./steps";
+import { attempt, bench, countRequests, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, TENANT_USERS_PROGRAM } from "./steps";
 
 export interface StormOptions {
     /** Users in the roster, or TenantUser resources. */
@@ -62,7 +62,7 @@ export async function stormUsers(opts: StormOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, dialect, opts.size, "single");
-            const stack = await stackFor(b, USERS_PROGRAM, "rel-storm-users", {
+            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-storm-users", {
                 ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts), "tenant-users:batchMaxWaitMs": "300",
             }, { "users.json": users });
             // Seed 320 draws every fault kind within its first seven requests: a few batches meet them all.
@@ -163,7 +163,7 @@ export async function budgetUsers(opts: { size: number; maxAttempts?: number }):
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "geldstuck", opts.size, "lost");
-            const stack = await stackFor(b, USERS_PROGRAM, "rel-budget-users", { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
+            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-budget-users", { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
                 { "users.json": users });
             await b.emu.control.addFault({ tenantId: tenant.tenantId, probabilities: { "drop-after-commit": 1 } });
             r.ups++;
