@@ -32,7 +32,12 @@ export interface ToolchainOptions {
     respectBackendEnv?: boolean;
     /** Default `<repo>/.pulumi-home`. */
     pulumiHome?: string;
+    /** Link `node_modules/pulumi-tenant-users` to the checkout (examples, tests). @default true */
+    linkSelf?: boolean;
 }
+
+/** The passphrase used when none is set: for local file stores only (the demo, tests, benchmarks). */
+export const LOCAL_PASSPHRASE = "tenant-users-local";
 
 /** Compares dotted versions numerically ("3.260.1" > "3.259.0"). */
 export function versionAtLeast(version: string, minimum: string): boolean {
@@ -106,11 +111,12 @@ export function pulumiToolchain(options: ToolchainOptions = {}): PulumiToolchain
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     };
-    if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        env.PULUMI_CONFIG_PASSPHRASE = "tenant-users-local";
+    // A built-in passphrase is known to everyone who has the package: never for a shared store.
+    if (backendUrl.startsWith("file://") && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        env.PULUMI_CONFIG_PASSPHRASE = LOCAL_PASSPHRASE;
     }
     installCommandPlugin(cached.binDir, env);
-    linkSelf();
+    if (options.linkSelf ?? true) linkSelf();
     return { ...cached, env };
 }
 

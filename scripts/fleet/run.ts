@@ -2,6 +2,8 @@
  * Runs one operation over a set of tenants, at most `concurrency` stacks at once. A tenant's
  * failure is its own result and never stops the others.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { pulumiToolchain, REPO_ROOT } from "../pulumi-toolchain";
@@ -14,14 +16,36 @@ export interface FleetRunOptions {
     concurrency: number;
     /** How long to wait for a stack locked by another runner. */
     lockTimeoutSeconds: number;
+    /** `--secrets-provider` for stacks this run creates. */
+    secretsProvider?: string;
     /** Called as each tenant finishes, with how many are done. */
     onResult?(result: TenantResult, done: number, total: number): void;
     /** Progress messages (lock waits, stopping). @default stderr */
     log?(line: string): void;
 }
 
-/** Per-run working directories; inside the package so the provider process resolves it by name. */
-export const FLEET_WORK_ROOT = path.join(REPO_ROOT, ".tenant-users", "fleet");
+/**
+ * A fresh directory in the OS temp dir for this run's stacks (the package may be read-only), with
+ * `node_modules/pulumi-tenant-users` linked to the package: the provider process of each stack
+ * loads the runtime by that name from its working directory below.
+ */
+export function createWorkRoot(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-users-fleet-"));
+    fs.mkdirSync(path.join(root, "node_modules"));
+    fs.symlinkSync(REPO_ROOT, path.join(root, "node_modules", "pulumi-tenant-users"), "junction");
+    return root;
+}
+
+/**
+ * Where Pulumi keeps its settings and plugins, and the state when no store is named: Pulumi's own
+ * defaults (PULUMI_HOME, else ~/.pulumi; `pulumi login --local`), never inside the package.
+ */
+function pulumiPlaces(): { pulumiHome: string; backendUrl: string } {
+    return {
+        pulumiHome: process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"),
+        backendUrl: process.env.PULUMI_BACKEND_URL || `file://${os.homedir()}`,
+    };
+}
 
 /**
  * On SIGINT or SIGTERM no new stack starts. SIGTERM (a CI job cancelled) is passed on to the
@@ -49,15 +73,17 @@ export async function runFleet(tenants: readonly FleetTenant[], opts: FleetRunOp
     if (tenants.length === 0) return [];
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     // The state store is whatever PULUMI_BACKEND_URL names: the point of a fleet is a shared one.
-    const toolchain = pulumiToolchain({ respectBackendEnv: true });
+    const toolchain = pulumiToolchain({ ...pulumiPlaces(), linkSelf: false });
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(toolchain.binDir), skipVersionCheck: true });
     const abort = new AbortController();
     let stopped = false;
+    const workRoot = createWorkRoot();
     const ctx = {
         operation: opts.operation,
         pulumiCommand,
         envVars: toolchain.env,
-        workRoot: FLEET_WORK_ROOT,
+        workRoot,
+        secretsProvider: opts.secretsProvider,
         lockTimeoutMs: opts.lockTimeoutSeconds * 1000,
         signal: abort.signal,
         log,
@@ -90,6 +116,7 @@ export async function runFleet(tenants: readonly FleetTenant[], opts: FleetRunOp
         await Promise.all(Array.from({ length: width }, worker));
     } finally {
         release();
+        fs.rmSync(workRoot, { recursive: true, force: true }); // removes the link, not the package
     }
     return results;
 }

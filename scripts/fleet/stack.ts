@@ -20,6 +20,9 @@ import {
 import * as pulumi from "@pulumi/pulumi";
 import { TenantUserRoster } from "../../provider/resources/roster";
 import type { FleetTenant } from "./file";
+import { credentialEnv, redact } from "./secrets";
+
+export { redact };
 
 export const FLEET_PROJECT = "tenant-users-fleet";
 export type Operation = "preview" | "up" | "destroy";
@@ -46,8 +49,10 @@ export interface StackContext {
     pulumiCommand: PulumiCommand;
     /** The environment of every Pulumi run (toolchain: PATH, PULUMI_HOME, backend, passphrase). */
     envVars: Record<string, string>;
-    /** Where per-run working directories go; must sit inside the package (see `runTenant`). */
+    /** Where per-run working directories go: a directory that resolves `pulumi-tenant-users` (see `runTenant`). */
     workRoot: string;
+    /** Given to `pulumi stack init --secrets-provider` for a new stack. @default the passphrase */
+    secretsProvider?: string;
     lockTimeoutMs: number;
     /** Aborted to cancel running updates (Pulumi's graceful SIGINT) and stop waiting for locks. */
     signal?: AbortSignal;
@@ -74,11 +79,14 @@ export function rosterProgram(t: FleetTenant) {
     };
 }
 
-/** The stack config the fleet file declares: credentials as secrets, everything else plain. */
+/**
+ * The stack config the fleet file declares, all of it plain. The credentials are not config: the
+ * Automation API would put them on `pulumi config set-all`'s command line, which every local user
+ * can read; they reach the provider through the environment instead (`credentialEnv`).
+ */
 export function stackConfig(t: FleetTenant): ConfigMap {
     const config: ConfigMap = { "tenant-users:dialect": { value: t.dialect } };
     if (t.baseUrl) config["tenant-users:baseUrl"] = { value: t.baseUrl };
-    for (const [key, value] of Object.entries(t.credentials)) config[`tenant-users:${key}`] = { value: value!, secret: true };
     for (const [key, value] of Object.entries(t.settings)) {
         if (value !== undefined) config[`tenant-users:${key}`] = { value: String(value) };
     }
@@ -103,9 +111,11 @@ export function lockBackoffMs(attempt: number, random: () => number = Math.rando
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** Pulumi repeats the backend URL in its errors; a `postgres://user:password@` must not reach CI logs. */
-export function redact(text: string): string {
-    return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi, "$1***@");
+/** A failure of one step of preparing a stack, so the result says which step failed. */
+class StepError extends Error {
+    constructor(readonly step: string, override readonly cause: unknown) {
+        super(step);
+    }
 }
 
 /** The error lines of a failed run: the engine's diagnostics, else the CLI's `error:` lines. */
@@ -143,23 +153,27 @@ async function openStack(t: FleetTenant, ctx: StackContext, workDir: string): Pr
         workDir,
         program: rosterProgram(t),
         projectSettings: { name: FLEET_PROJECT, runtime: "nodejs" },
-        envVars: ctx.envVars,
+        // Each run of the CLI, and so the provider process it starts, gets this tenant's credentials.
+        envVars: { ...ctx.envVars, ...credentialEnv(t) },
         pulumiCommand: ctx.pulumiCommand,
+        secretsProvider: ctx.secretsProvider,
     });
     ws.selectStack = async () => undefined;
     if (ctx.operation !== "destroy") {
         const config = stackConfig(t);
         for (let attempt = 0; ; attempt++) {
+            let step = "setting the stack's config";
             try {
                 try {
                     await ws.setAllConfig(t.name, config);
                     break;
                 } catch (err) {
                     if (!(err instanceof StackNotFoundError)) throw err;
+                    step = "creating the stack";
                     await ws.createStack(t.name); // then set its config on the next turn
                 }
             } catch (err) {
-                if (!isStoreRace(err) || attempt >= 5) throw err;
+                if (!isStoreRace(err) || attempt >= 5) throw new StepError(step, err);
                 const wait = lockBackoffMs(attempt);
                 ctx.log(`${t.name}: ${describeRace(err)}; retrying in ${(wait / 1000).toFixed(1)}s`);
                 await new Promise((r) => setTimeout(r, wait));
@@ -191,13 +205,12 @@ function describeRace(err: unknown): string {
  * Runs the operation on one tenant's stack and never throws: a failure is a result.
  *
  * The working directory is fresh per run (two runners on one machine never share files) and lies
- * under `workRoot`, inside the package: the dynamic provider's process loads
- * `pulumi-tenant-users/runtime` by module name from there.
+ * under `workRoot`: the dynamic provider's process loads `pulumi-tenant-users/runtime` by module
+ * name from there, so `workRoot` holds a `node_modules/pulumi-tenant-users` link to the package.
  */
 export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<TenantResult> {
     const started = Date.now();
     const result: TenantResult = { tenant: t.name, stack: `${FLEET_PROJECT}/${t.name}`, result: "succeeded", created: 0, adopted: 0, failed: 0, seconds: 0, changes: {} };
-    fs.mkdirSync(ctx.workRoot, { recursive: true });
     const workDir = fs.mkdtempSync(path.join(ctx.workRoot, `${t.name}-`));
     // Everything reported comes from the engine's events.
     let diagnostics: string[] = [];
@@ -236,11 +249,13 @@ export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<Tena
                 await new Promise((r) => setTimeout(r, wait));
             }
         }
-    } catch (err) {
+    } catch (thrown) {
         result.result = "failed";
-        result.error = isLockError(err)
+        const err = thrown instanceof StepError ? thrown.cause : thrown;
+        const prefix = thrown instanceof StepError ? `${thrown.step} failed: ` : "";
+        result.error = prefix + (isLockError(err)
             ? `still locked after waiting ${ctx.lockTimeoutMs / 1000}s: ${errorText(err, [])}`
-            : errorText(err, diagnostics);
+            : errorText(err, diagnostics));
     } finally {
         // The roster's step may have finished even when the run did not (a cancel waits for it).
         // createdEmails and failed describe the last up that sent anything: this run's only if the roster changed.

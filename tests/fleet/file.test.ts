@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { parse as parseYaml } from "yaml";
 import { FleetFileError, FleetProblem, loadFleet, parseFleet } from "../../scripts/fleet/file";
 import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { credentialEnv } from "../../scripts/fleet/secrets";
 import { stackConfig } from "../../scripts/fleet/stack";
 
 const zquence = (over: Record<string, unknown> = {}) => ({
@@ -57,7 +58,7 @@ describe("the fleet file", () => {
     it("reads a users CSV relative to the fleet file", () => {
         fs.writeFileSync(path.join(dir, "acme.csv"), "Email Address,Full Name\nada@example.com,Ada\nbob@example.com,Bob\n");
         const [t] = parse([zquence({ users: "./acme.csv" })]);
-        expect(t.users).to.deep.equal([{ email: "ada@example.com", name: "Ada" }, { email: "bob@example.com", name: "Bob" }]);
+        expect(t.users).to.deep.equal([{ email: "ada@example.com", name: "Ada", source: "acme.csv line 2" }, { email: "bob@example.com", name: "Bob", source: "acme.csv line 3" }]);
     });
 
     it("accepts JSON as well as YAML", () => {
@@ -116,15 +117,18 @@ describe("the fleet file", () => {
         expect(p.map((x) => `${x.tenant}.${x.field}`)).to.have.members(["acme.dialect", "Bad.name", "Bad.users"]);
     });
 
-    it("turns credentials into secret config and settings into plain config", () => {
+    it("turns settings into plain config and keeps credentials out of the config", () => {
         const [t] = parse([zquence({ settings: { maxAttempts: 2 } })]);
         expect(stackConfig(t)).to.deep.equal({
             "tenant-users:dialect": { value: "zquence" },
             "tenant-users:baseUrl": { value: "http://127.0.0.1:4010/zquence" },
-            "tenant-users:apiKey": { value: "zq_pk_test", secret: true },
-            "tenant-users:apiSecret": { value: "zq_sk_test", secret: true },
             "tenant-users:maxAttempts": { value: "2" },
         });
+    });
+
+    it("hands credentials over as the provider's environment variables of the dialect", () => {
+        const [t] = parse([zquence()]);
+        expect(credentialEnv(t)).to.deep.equal({ ZQUENCE_PUBLIC_KEY: "zq_pk_test", ZQUENCE_SECRET_KEY: "zq_sk_test" });
     });
 });
 
@@ -142,7 +146,7 @@ describe("the fleet-ci example", () => {
         try {
             const tenants = loadFleet(path.join(example, "fleet.yaml"));
             expect(tenants.map((t) => [t.name, t.dialect, t.users.length])).to.deep.equal([["acme", "zquence", 3], ["globex", "geldstuck", 2], ["initech", "projects", 3]]);
-            expect(tenants[1].users[0]).to.deep.equal({ email: "hank.scorpio@globex.example", name: "Hank Scorpio" });
+            expect(tenants[1].users[0]).to.deep.equal({ email: "hank.scorpio@globex.example", name: "Hank Scorpio", source: "globex.csv line 2" });
         } finally {
             for (const k of Object.keys(demo)) if (saved[k] === undefined) delete process.env[k];
         }

@@ -100,10 +100,15 @@ export interface CliRun {
     results: TenantResult[];
 }
 
-/** Runs `node dist/scripts/cli.js <args>` with `env` over this process's environment. */
-export function runCli(args: string[], env: Record<string, string>, onSpawn?: (child: ChildProcess) => void): Promise<CliRun> {
+/**
+ * Runs `node <cli> <args>` with `env` over this process's environment (an undefined value removes
+ * the variable); `cli` defaults to this checkout's dist/scripts/cli.js.
+ */
+export function runCli(args: string[], env: Record<string, string | undefined>, onSpawn?: (child: ChildProcess) => void, cli = CLI): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+        for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
+        const child = spawn(process.execPath, [cli, ...args], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
         onSpawn?.(child);
         let stdout = "";
         let stderr = "";
