@@ -5,23 +5,96 @@
  *   npm test                      # everything
  *   npm test -- emulator provider # only tests/emulator and tests/provider
  *   npm test -- --grep "adopts"   # mocha's grep
+ *
+ * A run fails (exit 1) on a failed test, on no test run, on a test left `.only` (forbidden) and on
+ * a skipped or pending test. Each file's wall time goes to dist/test-timings.json, the slowest
+ * printed before the closing line.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
 import { pulumiToolchain } from "./pulumi-toolchain";
 
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TESTS_DIR = path.resolve(__dirname, "..", "tests");
+const SOURCE_TESTS_DIR = path.join(REPO_ROOT, "tests");
+const TIMINGS_FILE = path.resolve(__dirname, "..", "test-timings.json");
 // Fast rooms first: a broken unit fails in seconds, before the minutes of end-to-end runs.
 const ROOM_ORDER = ["provider", "emulator", "harness", "e2e", "examples", "reliability", "fleet", "scripts"];
+const SLOWEST_SHOWN = 10;
 
-function testFiles(dir: string): string[] {
+function compiledFiles(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return testFiles(full);
+        if (entry.isDirectory()) return compiledFiles(full);
         return entry.name.endsWith(".test.js") ? [full] : [];
     }).sort();
+}
+
+/**
+ * The compiled test files of `distDir` whose TypeScript source is still in `sourceDir`. `tsc` never
+ * deletes an output, so a deleted or renamed test's old .js stays in dist/ and would keep running:
+ * those are returned as `stale`, not run.
+ */
+export function testFiles(distDir: string, sourceDir: string): { files: string[]; stale: string[] } {
+    const files: string[] = [];
+    const stale: string[] = [];
+    for (const file of compiledFiles(distDir)) {
+        const source = path.join(sourceDir, path.relative(distDir, file)).replace(/\.js$/, ".ts");
+        (fs.existsSync(source) ? files : stale).push(file);
+    }
+    return { files, stale };
+}
+
+export interface RunStats { passes: number; failures: number; pending: number }
+
+/** 0 only when some test passed and none failed or was skipped: a skipped test is an unchecked behaviour. */
+export function exitCodeFor(stats: RunStats): number {
+    return stats.failures > 0 || stats.passes === 0 || stats.pending > 0 ? 1 : 0;
+}
+
+/** The last line of the output: `N passed, N failed`, then skipped tests, which fail the run. */
+export function closingLine(stats: RunStats): string {
+    const skipped = stats.pending ? `, ${stats.pending} skipped (a skipped test fails the run)` : "";
+    return `${stats.passes} passed, ${stats.failures} failed${skipped}`;
+}
+
+export interface FileTiming { file: string; ms: number }
+
+/**
+ * Wall time per test file, hooks included: from the start to the end of each of the file's
+ * top-level suites, plus any test declared outside a suite.
+ */
+export function timeFiles(runner: Mocha.Runner, nameOf: (file: string) => string): () => FileTiming[] {
+    const totals = new Map<string, number>();
+    const started = new Map<Mocha.Suite, number>();
+    const add = (file: string | undefined, ms: number) => {
+        if (!file) return;
+        const key = nameOf(file);
+        totals.set(key, (totals.get(key) ?? 0) + ms);
+    };
+    const topLevel = (s: Mocha.Suite) => s.parent !== undefined && s.parent.root;
+    runner.on(Mocha.Runner.constants.EVENT_SUITE_BEGIN, (s: Mocha.Suite) => { if (topLevel(s)) started.set(s, Date.now()); });
+    runner.on(Mocha.Runner.constants.EVENT_SUITE_END, (s: Mocha.Suite) => {
+        const at = started.get(s);
+        if (at !== undefined) add(s.file, Date.now() - at);
+    });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_END, (t: Mocha.Test) => { if (t.parent?.root) add(t.file, t.duration ?? 0); });
+    return () => [...totals].map(([file, ms]) => ({ file, ms })).sort((a, b) => b.ms - a.ms);
+}
+
+function slowestTable(timings: FileTiming[]): string {
+    const shown = timings.slice(0, SLOWEST_SHOWN);
+    const width = Math.max(...shown.map((t) => t.file.length));
+    const total = timings.reduce((s, t) => s + t.ms, 0);
+    const rows = shown.map((t) => `  ${t.file.padEnd(width)}  ${(t.ms / 1000).toFixed(1).padStart(7)} s`);
+    return `\nslowest files (all ${timings.length} in ${path.relative(REPO_ROOT, TIMINGS_FILE)}, ${(total / 1000).toFixed(1)} s in all):\n${rows.join("\n")}`;
+}
+
+/** The suite's Mocha: `forbidOnly`, since a stray `it.only` would otherwise run one test and report success. */
+export function newMocha(opts: { grep?: string; reporter?: Mocha.MochaOptions["reporter"] } = {}): Mocha {
+    return new Mocha({ reporter: opts.reporter ?? "spec", timeout: 120_000, slow: 10_000, grep: opts.grep, forbidOnly: true });
 }
 
 function roomRank(file: string): number {
@@ -43,26 +116,37 @@ async function main(): Promise<void> {
     const toolchain = pulumiToolchain();
     console.log(`pulumi v${toolchain.version} (${toolchain.source}) from ${toolchain.binDir}`);
 
-    const mocha = new Mocha({ reporter: "spec", timeout: 120_000, slow: 10_000, grep });
-    const files = testFiles(TESTS_DIR)
+    const mocha = newMocha({ grep });
+    const { files: all, stale } = testFiles(TESTS_DIR, SOURCE_TESTS_DIR);
+    for (const f of stale) console.log(`not running ${path.relative(REPO_ROOT, f)}: its source under tests/ no longer exists`);
+    const files = all
         .filter((f) => rooms.length === 0 || rooms.some((r) => path.relative(TESTS_DIR, f).startsWith(r)))
         .sort((a, b) => roomRank(a) - roomRank(b) || a.localeCompare(b));
     files.forEach((f) => mocha.addFile(f));
 
-    const stats = await new Promise<{ passes: number; failures: number; pending: number }>((resolve) => {
+    let timings: () => FileTiming[] = () => [];
+    const stats = await new Promise<RunStats>((resolve) => {
         const runner = mocha.run(() => resolve({
             passes: runner.stats?.passes ?? 0,
             failures: runner.stats?.failures ?? 0,
             pending: runner.stats?.pending ?? 0,
         }));
+        // Named by source, e.g. tests/e2e/roster.test.ts.
+        timings = timeFiles(runner, (f) => path.relative(REPO_ROOT, path.join(SOURCE_TESTS_DIR, path.relative(TESTS_DIR, f))).replace(/\.js$/, ".ts"));
     });
-    const skipped = stats.pending ? `, ${stats.pending} skipped` : "";
-    console.log(`\n${stats.passes} passed, ${stats.failures} failed${skipped}`);
-    process.exitCode = stats.failures > 0 || stats.passes === 0 ? 1 : 0;
+    const perFile = timings();
+    if (perFile.length) {
+        fs.writeFileSync(TIMINGS_FILE, `${JSON.stringify({ args: process.argv.slice(2), files: perFile }, null, 2)}\n`);
+        console.log(slowestTable(perFile));
+    }
+    console.log(`\n${closingLine(stats)}`);
+    process.exitCode = exitCodeFor(stats);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    console.log("\n0 passed, 1 failed");
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    main().catch((err) => {
+        console.error(err instanceof Error ? err.message : err);
+        console.log("\n0 passed, 1 failed");
+        process.exitCode = 1;
+    });
+}

@@ -1,0 +1,88 @@
+/**
+ * The suite's runner (scripts/test.ts) must not report success for a run that checked less than
+ * it says: a stray `.only`, a skipped test, or a deleted test's old compiled file still running.
+ * Runs small Mocha suites written to a temporary folder, in process.
+ */
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Mocha from "mocha";
+import { closingLine, exitCodeFor, newMocha, RunStats, testFiles, timeFiles } from "../../scripts/test";
+import type { FileTiming } from "../../scripts/test";
+
+/** A reporter that prints nothing, so the inner runs do not mix with this file's output. */
+class Silent extends Mocha.reporters.Base {}
+
+describe("the test runner", () => {
+    let dir: string;
+    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "tu-runner-")); });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function write(relative: string, text = ""): string {
+        const file = path.join(dir, relative);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+        return file;
+    }
+
+    async function run(files: string[]): Promise<{ stats: RunStats; timings: FileTiming[] }> {
+        const mocha = newMocha({ reporter: Silent });
+        files.forEach((f) => mocha.addFile(f));
+        let timings: () => FileTiming[] = () => [];
+        const stats = await new Promise<RunStats>((resolve, reject) => {
+            try {
+                const runner = mocha.run(() => resolve({ passes: runner.stats!.passes, failures: runner.stats!.failures, pending: runner.stats!.pending }));
+                timings = timeFiles(runner, (f) => path.basename(f));
+            } catch (err) {
+                reject(err);
+            }
+        });
+        mocha.dispose();
+        return { stats, timings: timings() };
+    }
+
+    it("runs only the compiled tests whose source still exists and names the stale ones", () => {
+        const kept = write("dist/tests/e2e/kept.test.js");
+        const stale = write("dist/tests/e2e/deleted.test.js");
+        write("dist/tests/e2e/support.js");
+        write("tests/e2e/kept.test.ts");
+        expect(testFiles(path.join(dir, "dist/tests"), path.join(dir, "tests"))).to.deep.equal({ files: [kept], stale: [stale] });
+    });
+
+    it("refuses a run with a test marked .only instead of running it alone", async () => {
+        const file = write("only.test.js", `it("a", () => {}); it.only("b", () => {});`);
+        let error: unknown;
+        try {
+            await run([file]);
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/only/i);
+    });
+
+    it("fails a run in which a test was skipped, and says so in the closing line", async () => {
+        const file = write("skip.test.js", `it("a", () => {}); it.skip("b", () => {}); it("c", function () { this.skip(); });`);
+        const { stats } = await run([file]);
+        expect(stats).to.deep.equal({ passes: 1, failures: 0, pending: 2 });
+        expect(exitCodeFor(stats)).to.equal(1);
+        expect(closingLine(stats)).to.equal("1 passed, 0 failed, 2 skipped (a skipped test fails the run)");
+    });
+
+    it("fails a run with a failed test or with no test at all, and passes one where every test passed", () => {
+        expect(exitCodeFor({ passes: 3, failures: 1, pending: 0 })).to.equal(1);
+        expect(exitCodeFor({ passes: 0, failures: 0, pending: 0 })).to.equal(1);
+        expect(exitCodeFor({ passes: 3, failures: 0, pending: 0 })).to.equal(0);
+        expect(closingLine({ passes: 3, failures: 0, pending: 0 })).to.equal("3 passed, 0 failed");
+    });
+
+    it("measures each file's wall time, its hooks and top-level tests included", async () => {
+        const wait = "new Promise((r) => setTimeout(r, 40))";
+        const hooked = write("hooked.test.js", `describe("s", () => { before(() => ${wait}); it("a", () => {}); }); describe("t", () => { it("b", () => {}); });`);
+        const bare = write("bare.test.js", `it("c", () => ${wait});`);
+        const { timings } = await run([hooked, bare]);
+        expect(timings.map((t) => t.file).sort()).to.deep.equal(["bare.test.js", "hooked.test.js"]);
+        // A lower bound only (a timer never fires early by more than a millisecond): the wait was counted.
+        for (const t of timings) expect(t.ms, t.file).to.be.at.least(35);
+    });
+});
