@@ -1,40 +1,23 @@
-// ISO 3166-1 alpha-2: the 249 officially assigned codes (no exceptionally or
-// transitionally reserved ones such as UK, EU, EL or XK), because the projects
-// API validates against the standard and a code it rejects should fail at
-// preview, not halfway through an `up`.
-const ASSIGNED =
-  "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ " +
-  "BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
-  "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ " +
-  "DE DJ DK DM DO DZ " +
-  "EC EE EG EH ER ES ET " +
-  "FI FJ FK FM FO FR " +
-  "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY " +
-  "HK HM HN HR HT HU " +
-  "ID IE IL IM IN IO IQ IR IS IT " +
-  "JE JM JO JP " +
-  "KE KG KH KI KM KN KP KR KW KY KZ " +
-  "LA LB LC LI LK LR LS LT LU LV LY " +
-  "MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ " +
-  "NA NC NE NF NG NI NL NO NP NR NU NZ " +
-  "OM " +
-  "PA PE PF PG PH PK PL PM PN PR PS PT PW PY " +
-  "QA " +
-  "RE RO RS RU RW " +
-  "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ " +
-  "TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ " +
-  "UA UG UM US UY UZ " +
-  "VA VC VE VG VI VN VU " +
-  "WF WS " +
-  "YE YT " +
-  "ZA ZM ZW";
+// Country codes and names come from i18n-iso-countries (ISO 3166-1, kept up to date upstream).
+// Its index plus the English locale only: the package's Node entry registers some 80 locales
+// at require time (~70 ms), and this module loads in every provider process.
+import * as countries from "i18n-iso-countries/index";
 
-export const ISO_COUNTRY_CODES: ReadonlySet<string> = new Set(ASSIGNED.split(" "));
+// require: a JSON module, and this tsconfig has no resolveJsonModule.
+countries.registerLocale(require("i18n-iso-countries/langs/en.json"));
 
-// Codes people type that the standard reserves for something else: a hint
-// turns "not a code" into a one-keystroke fix.
+// The package also lists XK (Kosovo), a user-assigned code outside the standard. Only officially
+// assigned codes count, because the projects API validates against the standard and a code it
+// rejects should fail at preview, not halfway through an `up`.
+const NOT_ASSIGNED: ReadonlySet<string> = new Set(["XK"]);
+
+/** ISO 3166-1 alpha-2: the 249 officially assigned codes. */
+export const ISO_COUNTRY_CODES: ReadonlySet<string> = new Set(
+  Object.keys(countries.getAlpha2Codes()).filter((code) => !NOT_ASSIGNED.has(code)),
+);
+
+// Codes people type that no name lookup finds: a hint turns "not a code" into a one-keystroke fix.
 const COMMON_MISTAKES: Readonly<Record<string, string>> = {
-  UK: "GB", // United Kingdom
   EL: "GR", // Greece, as the EU writes it
   EN: "GB",
 };
@@ -43,6 +26,25 @@ export function isCountryCode(code: string): boolean {
   return ISO_COUNTRY_CODES.has(code);
 }
 
+/**
+ * The alpha-2 code of a country given as an alpha-2 code (any case), an alpha-3 code ("GBR"),
+ * or an English name or common alias ("United Kingdom", "germany", "UK", "USA");
+ * `undefined` when it names no assigned country.
+ */
+export function toCountryCode(value: string): string | undefined {
+  const text = value.trim();
+  const upper = text.toUpperCase();
+  if (/^[A-Z]{2}$/.test(upper) && isCountryCode(upper)) return upper;
+  if (/^[A-Z]{3}$/.test(upper)) {
+    const code = countries.alpha3ToAlpha2(upper);
+    if (code !== undefined && isCountryCode(code)) return code;
+  }
+  const named = text === "" ? undefined : countries.getAlpha2Code(text, "en");
+  return named !== undefined && isCountryCode(named) ? named : undefined;
+}
+
+/** A likely intended code for something that is not one ("UK" → "GB", "GERMANY" → "DE"). */
 export function countryHint(code: string): string | undefined {
-  return COMMON_MISTAKES[code];
+  if (isCountryCode(code)) return undefined;
+  return COMMON_MISTAKES[code] ?? toCountryCode(code);
 }

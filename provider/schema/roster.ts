@@ -16,7 +16,11 @@ export interface RosterOptions {
   maxListed?: number;
   /** Property path of the list. @default "users" */
   property?: string;
-  /** Names a row in reasons, e.g. a CSV line. @default (i) => `row ${i + 1}` */
+  /**
+   * Names a row in reasons. A row's own `source` string (readUsersCsv sets "crm.csv line 4") is
+   * added in parentheses: "row 3 (crm.csv line 4): email is required".
+   * @default (i) => `row ${i + 1}`
+   */
   rowLabel?: (row: number) => string;
 }
 
@@ -57,15 +61,19 @@ export function validateRoster(rows: unknown, dialect: Dialect, opts: RosterOpti
     return { users, invalid, failures: [{ property, reason: `${property} must be a list of users, got ${show(rows)}` }] };
   }
 
-  const seen = new Map<string, { row: number; user: NormalizedUser }>();
-  const label = (row: number) => (opts.rowLabel ? safeLabel(opts.rowLabel, row) : undefined);
+  const seen = new Map<string, { row: number; user: NormalizedUser; name: string }>();
+  const label = (row: number, source: string | undefined) => {
+    const base = (opts.rowLabel ? safeLabel(opts.rowLabel, row) : undefined) ?? `row ${row + 1}`;
+    return source === undefined ? base : `${base} (${source})`;
+  };
 
   for (let row = 0; row < rows.length; row++) {
-    const { user, problems } = checkUser(rows[row], dialect);
+    const { input, source } = withoutSource(rows[row]);
+    const { user, problems } = checkUser(input, dialect);
     if (!user) {
-      const prefix = rowPrefix(row, label(row));
+      const prefix = rowPrefix(row, label(row, source));
       if (opts.onInvalid === "report") {
-        const email = rawEmail(rows[row]);
+        const email = rawEmail(input);
         for (const p of problems) {
           const entry: InvalidRow = { row, field: p.field, reason: prefix + p.reason };
           if (email !== undefined) entry.email = email;
@@ -78,15 +86,13 @@ export function validateRoster(rows: unknown, dialect: Dialect, opts: RosterOpti
     }
     const first = seen.get(user.email);
     if (!first) {
-      seen.set(user.email, { row, user });
+      seen.set(user.email, { row, user, name: label(row, source) });
       users.push(user);
     } else if (!sameUser(first.user, user)) {
-      const firstName = label(first.row) ?? `row ${first.row + 1}`;
-      const thisName = label(row) ?? `row ${row + 1}`;
       problemRows.push([
         {
           property: propertyPath(property, row, "email"),
-          reason: `${thisName}: email ${show(user.email)} also appears in ${firstName} with a different ${differences(first.user, user)}; keep one row per email`,
+          reason: `${label(row, source)}: email ${show(user.email)} also appears in ${first.name} with a different ${differences(first.user, user)}; keep one row per email`,
         },
       ]);
     }
@@ -96,6 +102,21 @@ export function validateRoster(rows: unknown, dialect: Dialect, opts: RosterOpti
   const more = problemRows.length - Math.min(maxListed, problemRows.length);
   if (more > 0) failures.push({ property, reason: `…and ${more} more invalid row${more === 1 ? "" : "s"}` });
   return { users, invalid, failures };
+}
+
+/**
+ * A row's `source` (where it came from, e.g. "crm.csv line 4", as readUsersCsv sets it) names the
+ * row in reasons and is not a user field. It travels in the row itself because rows reach the
+ * provider as JSON, where nothing but enumerable fields survives.
+ */
+function withoutSource(row: unknown): { input: unknown; source?: string } {
+  try {
+    if (typeof row !== "object" || row === null || Array.isArray(row)) return { input: row };
+    const { source, ...input } = row as Record<string, unknown>;
+    return typeof source === "string" ? { input, source: source.slice(0, 200) } : { input: row };
+  } catch {
+    return { input: row };
+  }
 }
 
 function rawEmail(row: unknown): string | undefined {

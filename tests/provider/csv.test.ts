@@ -3,7 +3,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ValidationError } from "../../provider/errors";
-import { parseUsersCsv, parseUsersCsvRows, readUsersCsv } from "../../provider/schema/csv";
+import { countryHint } from "../../provider/schema/countries";
+import { validateRoster } from "../../provider/schema/roster";
+import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { parseUsersCsv as parseWithSource, parseUsersCsvRows, readUsersCsv as readWithSource } from "../../provider/schema/csv";
+import type { CsvOptions, CsvUser } from "../../provider/schema/csv";
+
+/** The rows' user fields; where each row came from (`source`) has tests of its own. */
+const fieldsOf = (rows: CsvUser[]) => rows.map(({ source: _source, ...user }) => user);
+const parseUsersCsv = (text: string, opts?: CsvOptions) => fieldsOf(parseWithSource(text, opts));
+const readUsersCsv = (path: string, opts?: CsvOptions) => fieldsOf(readWithSource(path, opts));
 
 const thrown = (fn: () => unknown): ValidationError => {
   try {
@@ -99,5 +108,169 @@ describe("readUsersCsv", () => {
     writeFileSync(bad, "name\nAda\n");
     expect(thrown(() => readUsersCsv(bad)).message).to.contain(`${bad} line 1: no email column`);
     expect(thrown(() => readUsersCsv(join(dir, "nope.csv"))).message).to.contain("no such file");
+  });
+});
+
+describe("readUsersCsv with CRM exports", () => {
+  const fixture = (name: string) => join(REPO_ROOT, "tests", "fixtures", "crm", name);
+
+  it("reads a HubSpot export: joined names, E.164 phones, alpha-2 countries", () => {
+    expect(readUsersCsv(fixture("hubspot.csv"), { defaultCountry: "US" })).to.deep.equal([
+      { email: "ada@hubspot.example", name: "Ada Lovelace", phone: "+442079460958", country: "GB" },
+      { email: "grace@hubspot.example", name: "Grace Hopper", phone: "+14155550101", country: "US" },
+      { email: "alan@hubspot.example", name: "Alan Turing", phone: "+442079460102", country: "GB" },
+      { email: "kurt@hubspot.example", name: "Kurt Goedel", phone: "+493012345678", country: "DE" },
+      { name: "Edsger Dijkstra", phone: "+31205550105", country: "NL" },
+      { email: "barbara@hubspot.example", name: "Barbara Liskov", phone: "+14155550106", country: "US" },
+      { email: "katherine@hubspot.example", name: "Katherine Johnson", phone: "+14155550107" },
+    ]);
+  });
+
+  it("reads a Salesforce export: Mailing Country Code, else Mailing Country", () => {
+    expect(readUsersCsv(fixture("salesforce.csv"))).to.deep.equal([
+      { email: "ada@salesforce.example", name: "Ada Lovelace", phone: "+442079460958", country: "GB" },
+      { email: "grace@salesforce.example", name: "Grace Hopper", phone: "+14155550101", country: "US" },
+      { email: "alan@salesforce.example", name: "Alan Turing", phone: "+442079460102", country: "GB" },
+      { email: "marie@salesforce.example", name: "Marie Curie", phone: "+33123456789", country: "FR" },
+      { name: "Edsger Dijkstra", country: "NL" },
+      { email: "barbara@salesforce.example", name: "Barbara Liskov", phone: "+14155550106", country: "US" },
+      { email: "tim@salesforce.example", name: "Tim Berners-Lee", country: "CH" },
+    ]);
+  });
+
+  it("reads a Pipedrive export: Person columns with kinds, not the Organization's name", () => {
+    expect(readUsersCsv(fixture("pipedrive.csv"), { defaultCountry: "US" })).to.deep.equal([
+      { email: "ada@pipedrive.example", name: "Ada Lovelace", phone: "+442079460958" },
+      { email: "grace@home.example", name: "Grace Hopper", phone: "+14155550101" },
+      { name: "Alan Turing", phone: "+442079460102" },
+      { email: "barbara@pipedrive.example", name: "Barbara Liskov", phone: "+14155550106" },
+    ]);
+  });
+
+  it("reads a plain export: Full Name, E-mail, Telephone, Country", () => {
+    expect(readUsersCsv(fixture("plain.csv"))).to.deep.equal([
+      { email: "ada@plain.example", name: "Lovelace, Ada", phone: "+442079460958", country: "GB" },
+      { email: "grace@plain.example", name: "Grace Hopper", phone: "+14155550101", country: "US" },
+      { email: "alan@plain.example", name: "Alan Turing", phone: "+442079460102", country: "GB" },
+      { name: "Nobody Known", country: "FR" },
+    ]);
+  });
+
+  it("tags each row with the file's name and the row's line", () => {
+    expect(readWithSource(fixture("plain.csv")).map((u) => u.source)).to.deep.equal([
+      "plain.csv line 2", "plain.csv line 3", "plain.csv line 4", "plain.csv line 5",
+    ]);
+  });
+});
+
+describe("parseUsersCsv phones", () => {
+  const phone = (cell: string, opts: CsvOptions = {}, country = "") =>
+    parseUsersCsv(`email,phone,country\na@x.co,"${cell}",${country}\n`, opts)[0]!.phone;
+
+  it("writes an international number in E.164", () => {
+    expect(phone("+44 (0)20 7946 0958")).to.equal("+442079460958");
+  });
+
+  it("places a national number by the row's own country", () => {
+    expect(phone("020 7946 0102", {}, "GBR")).to.equal("+442079460102");
+  });
+
+  it("places a national number by defaultCountry when the row has no country", () => {
+    expect(phone("(415) 555-0101", { defaultCountry: "US" })).to.equal("+14155550101");
+  });
+
+  it("prefers the row's own country to defaultCountry", () => {
+    expect(phone("020 7946 0102", { defaultCountry: "US" }, "United Kingdom")).to.equal("+442079460102");
+  });
+
+  it("leaves a national number as given when no country places it", () => {
+    expect(phone("(415) 555-0101")).to.equal("(415) 555-0101");
+  });
+
+  it("leaves a number it cannot parse as given", () => {
+    expect(phone("12345", { defaultCountry: "US" })).to.equal("12345");
+  });
+
+  it("leaves a number with an extension as given, since E.164 has none", () => {
+    expect(phone("415-555-0101 x12", { defaultCountry: "US" })).to.equal("415-555-0101 x12");
+  });
+
+  it("uses the next recognised phone column when a row's first one is empty", () => {
+    expect(parseUsersCsv("Email,Phone,Mobile\na@x.co,,+1 415 555 0101\n")[0]!.phone).to.equal("+14155550101");
+  });
+
+  it("reads the country column for phones when the rows do not carry a country", () => {
+    const csv = "email,phone,country\na@x.co,020 7946 0102,GB\n";
+    expect(parseUsersCsv(csv, { fields: ["email", "phone"] })).to.deep.equal([{ email: "a@x.co", phone: "+442079460102" }]);
+  });
+
+  it("refuses a defaultCountry that is not a country, naming the option", () => {
+    const e = thrown(() => parseUsersCsv("email\na@x.co\n", { defaultCountry: "Narnia" }));
+    expect(e.field).to.equal("defaultCountry");
+    expect(e.message).to.contain('defaultCountry "Narnia" is not a country');
+  });
+});
+
+describe("parseUsersCsv countries", () => {
+  const country = (cell: string) => parseUsersCsv(`email,country\na@x.co,${cell}\n`)[0]!.country;
+
+  it("turns an English name in any case into alpha-2", () => {
+    expect([country("United Kingdom"), country("germany")]).to.deep.equal(["GB", "DE"]);
+  });
+
+  it("turns an alpha-3 code into alpha-2", () => {
+    expect(country("GBR")).to.equal("GB");
+  });
+
+  it("upper-cases an alpha-2 code", () => {
+    expect(country("fr")).to.equal("FR");
+  });
+
+  it("turns common aliases such as UK and USA into alpha-2", () => {
+    expect([country("UK"), country("USA")]).to.deep.equal(["GB", "US"]);
+  });
+
+  it("leaves an unknown country as given", () => {
+    expect(country("Narnia")).to.equal("Narnia");
+  });
+
+  it("leaves Kosovo's XK as given: it is not an assigned ISO 3166-1 code", () => {
+    expect(country("XK")).to.equal("XK");
+  });
+});
+
+describe("countryHint", () => {
+  it("suggests the code of an English country name", () => {
+    expect(countryHint("GERMANY")).to.equal("DE");
+  });
+});
+
+describe("validateRoster with CSV rows", () => {
+  const fixture = (name: string) => join(REPO_ROOT, "tests", "fixtures", "crm", name);
+
+  it("names the CSV line of a row without an email", () => {
+    const rows = readWithSource(fixture("plain.csv"), { fields: ["email", "name", "country"] });
+    const { invalid } = validateRoster(rows, "projects", { onInvalid: "report" });
+    expect(invalid.map((r) => r.reason)).to.deep.equal(["row 4 (plain.csv line 5): email is required"]);
+  });
+
+  it("names the CSV line of an invalid row in a failure", () => {
+    const rows = parseWithSource("email,country\na@x.co,Narnia\n", { source: "crm.csv" });
+    const { failures } = validateRoster(rows, "projects", { onInvalid: "fail" });
+    expect(failures.map((f) => f.reason)).to.deep.equal([
+      'row 1 (crm.csv line 2): country "Narnia" is not an ISO 3166-1 alpha-2 code (two letters, e.g. "US", "GB", "FR")',
+    ]);
+  });
+
+  it("names both CSV lines of a conflicting duplicate", () => {
+    const rows = parseWithSource("email,name\na@x.co,Ada\nb@x.co,Bob\na@x.co,Byron\n", { source: "crm.csv" });
+    const { failures } = validateRoster(rows, "geldstuck", { onInvalid: "fail" });
+    expect(failures[0]!.reason).to.match(/^row 3 \(crm\.csv line 4\): .* also appears in row 1 \(crm\.csv line 2\)/);
+  });
+
+  it("does not take a row's source for a user field", () => {
+    const { users, failures } = validateRoster([{ email: "a@x.co", source: "crm.csv line 2" }], "geldstuck", { onInvalid: "fail" });
+    expect(failures).to.deep.equal([]);
+    expect(users).to.deep.equal([{ email: "a@x.co" }]);
   });
 });
