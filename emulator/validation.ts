@@ -13,7 +13,9 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const TLD = /^[A-Za-z]{2,63}$/;
+// Letters, or an IDN A-label such as `xn--p1ai` (.рф): IANA delegates those,
+// and RFC 5321's domain grammar allows any LDH label; never all digits (RFC 3696 §2).
+const TLD = /^(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{0,58}[A-Za-z0-9])$/;
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 /** ISO 3166-1 alpha-2, the 249 officially assigned codes. */
@@ -35,7 +37,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** `local@domain.tld`: ASCII, dot-atom local part ≤ 64, at least two domain labels, alphabetic TLD. */
+/** `local@domain.tld`: ASCII, dot-atom local part ≤ 64, at least two domain labels, alphabetic or `xn--` TLD. */
 export function isValidEmail(normalized: string): boolean {
   if (normalized.length === 0 || normalized.length > MAX_EMAIL_LENGTH) return false;
   const at = normalized.lastIndexOf("@");

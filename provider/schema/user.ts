@@ -40,17 +40,37 @@ export const DIALECT_FIELDS: Readonly<Record<Dialect, readonly UserField[]>> = {
 };
 
 export const EMAIL_MAX = 254;
+export const LOCAL_PART_MAX = 64;
 export const NAME_MAX = 200;
 
 // Conservative on purpose: an address the vendor would refuse should fail at
-// preview. Dot-atom local part (no leading, trailing or doubled dots), then
-// LDH domain labels and an alphabetic (or punycode) top-level domain.
-const EMAIL_RE =
-  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+// preview. RFC 5321 limits: local part ≤ 64 octets, path ≤ 254. Local part a
+// dot-atom (no leading, trailing or doubled dots); the domain at least two LDH
+// labels of 1 to 63 characters; the top-level label letters, or an IDN A-label
+// (`xn--…`, e.g. `.xn--p1ai` for .рф), never all digits (RFC 3696 §2). The
+// emulator reads the seeds the same way; tests/validity-table.ts keeps the two
+// in step.
+const LOCAL_RE = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TLD_RE = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{0,58}[a-z0-9])$/;
 const PHONE_RE = /^\+[1-9]\d{6,14}$/;
 
-export const emailSchema = z.string().max(EMAIL_MAX).regex(EMAIL_RE);
-export const nameSchema = z.string().min(1).max(NAME_MAX);
+/** Whether a trimmed, lower-cased address passes the rules above. */
+export function isEmailAddress(email: string): boolean {
+  if (email.length > EMAIL_MAX) return false;
+  const at = email.lastIndexOf("@");
+  const local = email.slice(0, at);
+  if (at < 1 || local.length > LOCAL_PART_MAX || !LOCAL_RE.test(local)) return false;
+  const labels = email.slice(at + 1).split(".");
+  return labels.length >= 2 && labels.every((l) => LABEL_RE.test(l)) && TLD_RE.test(labels[labels.length - 1]!);
+}
+
+// Names are counted in code points, as the vendors count characters: a name
+// of 200 emoji is 400 UTF-16 units but 200 characters.
+const codePoints = (s: string) => [...s].length;
+
+export const emailSchema = z.string().refine(isEmailAddress);
+export const nameSchema = z.string().refine((s) => s.length > 0 && codePoints(s) <= NAME_MAX);
 export const phoneSchema = z.string().regex(PHONE_RE);
 export const countrySchema = z.string().length(2).refine(isCountryCode);
 
@@ -86,10 +106,18 @@ function whyNotEmail(email: string): string {
   const [local, domain] = email.split("@") as [string, string];
   if (local === "") return 'nothing comes before "@"';
   if (domain === "") return 'nothing comes after "@"';
-  if (local.length > 64) return "the part before \"@\" is longer than 64 characters";
+  if (local.length > LOCAL_PART_MAX) return `the part before "@" is ${local.length} characters long; the limit is ${LOCAL_PART_MAX}`;
   if (!domain.includes(".")) return `the domain ${show(domain)} has no dot`;
-  if (/\.\./.test(email) || local.startsWith(".") || local.endsWith(".")) return "it has a misplaced dot";
-  return "it has characters an address cannot hold";
+  if (/\.\./.test(email) || local.startsWith(".") || local.endsWith(".") || domain.startsWith(".") || domain.endsWith(".")) return "it has a misplaced dot";
+  if (!LOCAL_RE.test(local)) return 'the part before "@" has characters an address cannot hold';
+  const labels = domain.split(".");
+  const bad = labels.find((l) => !LABEL_RE.test(l));
+  if (bad !== undefined) {
+    return bad.length > 63
+      ? `the domain label ${show(bad, 20)} is ${bad.length} characters long; the limit is 63`
+      : `the domain label ${show(bad)} must be letters, digits and inner hyphens`;
+  }
+  return `the top-level domain ${show(labels[labels.length - 1])} must be letters, or an IDN A-label starting "xn--"`;
 }
 
 const FIELD_HINTS: Readonly<Record<string, UserField>> = {
@@ -164,7 +192,7 @@ export function checkUser(input: unknown, dialect: Dialect): { user?: Normalized
         const name = rawName.trim();
         if (nameSchema.safeParse(name).success) user.name = name;
         else if (name === "") problems.push({ field: "name", reason: `name is blank; omit it or give 1 to ${NAME_MAX} characters` });
-        else problems.push({ field: "name", reason: `name ${show(rawName, 40)} is ${name.length} characters long; the limit is ${NAME_MAX}` });
+        else problems.push({ field: "name", reason: `name ${show(rawName, 40)} is ${codePoints(name)} characters long; the limit is ${NAME_MAX}` });
       }
     }
 
