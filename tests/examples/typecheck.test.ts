@@ -1,6 +1,7 @@
 /**
- * The examples as documentation: every one is a Pulumi project that runs its own index.ts,
- * resolves the package from the repository, and type-checks under strict settings.
+ * The examples as documentation: every one is a Pulumi project that runs its own index.ts, stands
+ * alone once copied out (its own package.json and tsconfig.json), resolves the package from the
+ * repository's working tree inside it, and type-checks under strict settings.
  */
 import { expect } from "chai";
 import { execFile } from "node:child_process";
@@ -44,10 +45,24 @@ describe("examples", function () {
                 expect(fs.existsSync(path.join(dir, "index.ts"))).to.equal(true);
             });
 
-            it("has a README and no package.json or node_modules of its own", () => {
+            it("has a README and no node_modules of its own, so the tests run it against the working tree", () => {
                 expect(fs.existsSync(path.join(dir, "README.md"))).to.equal(true);
-                expect(fs.existsSync(path.join(dir, "package.json"))).to.equal(false);
                 expect(fs.existsSync(path.join(dir, "node_modules"))).to.equal(false);
+            });
+
+            it("stands alone: its package.json declares every package its program imports, with Pulumi and TypeScript pinned", () => {
+                const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+                const program = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+                const imported = [...program.matchAll(/from "([^".][^"]*)"/g)].map((m) => m[1]).filter((m) => !m.startsWith("node:"));
+                expect(Object.keys(pkg.dependencies)).to.include.members([...imported, "pulumi-tenant-users"]);
+                expect(pkg.dependencies["@pulumi/pulumi"]).to.equal("3.259.0");
+                expect(pkg.devDependencies).to.include({ typescript: "5.9.3" });
+            });
+
+            it("has a tsconfig.json with node16 modules for its own index.ts", () => {
+                const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.json"), "utf8"));
+                expect(tsconfig.compilerOptions).to.include({ module: "node16", moduleResolution: "node16", strict: true });
+                expect(tsconfig.files).to.deep.equal(["index.ts"]);
             });
         });
     }
