@@ -135,7 +135,7 @@ export async function fleetCommand(argv: string[]): Promise<number> {
     progress(`fleet ${args.operation}: ${tenants.length} tenant${tenants.length === 1 ? "" : "s"}${shardText}, ${args.concurrency} at a time`);
     if (!process.env.PULUMI_BACKEND_URL) {
         // Shards on other machines would not see these stacks: say so rather than let them diverge.
-        process.stderr.write("tenant-users fleet: PULUMI_BACKEND_URL is not set, so the stacks go to this machine's local file store; " +
+        process.stderr.write("tenant-users fleet: PULUMI_BACKEND_URL is not set, so the stacks go to this machine's local file store (~/.pulumi); " +
             "set it to a shared store (postgres://, s3://, Pulumi Cloud) to run shards elsewhere.\n");
     }
     let results: TenantResult[];

@@ -26,13 +26,16 @@ export interface FleetRunOptions {
 
 /**
  * A fresh directory in the OS temp dir for this run's stacks (the package may be read-only), with
- * `node_modules/pulumi-tenant-users` linked to the package: the provider process of each stack
- * loads the runtime by that name from its working directory below.
+ * links to the package and to its `@pulumi/pulumi` in `node_modules`: each stack's provider
+ * launcher resolves `@pulumi/pulumi/cmd/dynamic-provider` from its working directory below, and
+ * the provider loads `pulumi-tenant-users/runtime` by name from there.
  */
 export function createWorkRoot(): string {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "tenant-users-fleet-"));
-    fs.mkdirSync(path.join(root, "node_modules"));
+    fs.mkdirSync(path.join(root, "node_modules", "@pulumi"), { recursive: true });
     fs.symlinkSync(REPO_ROOT, path.join(root, "node_modules", "pulumi-tenant-users"), "junction");
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    fs.symlinkSync(sdk, path.join(root, "node_modules", "@pulumi", "pulumi"), "junction");
     return root;
 }
 
