@@ -7,8 +7,8 @@ import fc from "fast-check";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDialectClient } from "../../provider/dialects";
-import type { Connection, DialectClient } from "../../provider/dialects";
-import { TenantUsersError } from "../../provider/errors";
+import type { Connection, DialectClient, UserOutcome } from "../../provider/dialects";
+import { MalformedResponseError, TenantUsersError, VendorError } from "../../provider/errors";
 import { HttpClient } from "../../provider/http/client";
 import { pack, unpack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
@@ -279,26 +279,40 @@ describe("malformed vendor answers at the dialect clients", function () {
         { dialect: "projects", endpoint: "POST /v1/users", call: (c) => c.addUsersBulk([{ email: "ada@example.com" }]) },
     ];
 
+    const sentBy = { zquence: ["ada@example.com"], geldstuck: ["ada@example.com", "bob@example.com"], projects: ["ada@example.com"] };
+
     for (const bad of BAD_ANSWERS) {
-        it(`meets ${bad.label} with a TenantUsersError naming the dialect and the endpoint`, async () => {
+        if (bad.status >= 300) {
+            // A 5xx is the vendor's trouble: retried up to maxAttempts (2 here), then a VendorError.
+            it(`meets ${bad.label} with a VendorError naming the dialect, the endpoint, the status and the attempts`, async () => {
+                vendor.answer = bad;
+                for (const { dialect, endpoint, call } of calls) {
+                    const error = await call(client(dialect)).then((v) => expect.fail(`${dialect}: resolved with ${JSON.stringify(v)}`), (err: unknown) => err);
+                    expect(error, `${dialect}: ${String(error)}`).to.be.instanceOf(VendorError);
+                    expect(error, dialect).to.deep.include({ dialect, endpoint, status: bad.status, attempts: 2 });
+                    expect((error as Error).message).to.include(endpoint);
+                }
+            });
+            continue;
+        }
+        // A 2xx means the vendor may have committed: the client either throws a MalformedResponseError
+        // saying where, or answers for exactly the users sent, refusing none and naming why it cannot tell.
+        it(`meets ${bad.label} with a MalformedResponseError naming the dialect and the endpoint, or one outcome per user sent`, async () => {
             vendor.answer = bad;
             for (const { dialect, endpoint, call } of calls) {
-                let error: unknown;
-                let value: unknown;
-                try {
-                    value = await call(client(dialect));
-                } catch (err) {
-                    error = err;
-                }
-                // A few answers are valid for some endpoints (e.g. counts for a bulk of two); those must not be misread.
-                if (error === undefined) {
-                    expect(value, `${dialect}: resolved with ${JSON.stringify(value)}`).to.satisfy((v: unknown) => typeof v === "object" && v !== null);
+                const result = await call(client(dialect)).then((value) => ({ value }), (error: unknown) => ({ error }));
+                if ("error" in result) {
+                    expect(result.error, `${dialect}: ${String(result.error)}`).to.be.instanceOf(MalformedResponseError);
+                    expect(result.error, dialect).to.deep.include({ dialect, endpoint, status: bad.status, attempts: 1 });
+                    expect((result.error as Error).message).to.include(endpoint);
                     continue;
                 }
-                expect(error, `${dialect}: ${String(error)}`).to.be.instanceOf(TenantUsersError);
-                const message = (error as Error).message;
-                expect(message, message).to.include(endpoint);
-                expect(message, message).to.include(dialect);
+                const outcomes = [result.value].flat() as UserOutcome[];
+                expect(outcomes.map((o) => o.email), dialect).to.deep.equal(sentBy[dialect]);
+                for (const o of outcomes) {
+                    expect(o.kind, `${dialect}: ${JSON.stringify(o)}`).to.be.oneOf(["created", "adopted", "present"]);
+                    if (o.kind === "present") expect(o.warning, `${dialect}: ${JSON.stringify(o)}`).to.be.a("string").and.include(dialect);
+                }
             }
         });
     }
