@@ -26,10 +26,8 @@ export interface PulumiToolchain {
 }
 
 export interface ToolchainOptions {
-    /** State store; default `file://<repo>/.pulumi-state`, or PULUMI_BACKEND_URL when `respectBackendEnv`. */
+    /** State store; default `file://<repo>/.pulumi-state`. */
     backendUrl?: string;
-    /** Keep a PULUMI_BACKEND_URL already in the environment (the fleet command does). */
-    respectBackendEnv?: boolean;
     /** Default `<repo>/.pulumi-home`. */
     pulumiHome?: string;
     /** Link `node_modules/pulumi-tenant-users` to the checkout (examples, tests). @default true */
@@ -94,9 +92,7 @@ export function pulumiToolchain(options: ToolchainOptions = {}): PulumiToolchain
     cached ??= findPulumi();
     const pulumiHome = options.pulumiHome ?? path.join(REPO_ROOT, ".pulumi-home");
     const stateDir = path.join(REPO_ROOT, ".pulumi-state");
-    const backendUrl = options.backendUrl
-        ?? (options.respectBackendEnv ? process.env.PULUMI_BACKEND_URL : undefined)
-        ?? `file://${stateDir}`;
+    const backendUrl = options.backendUrl ?? `file://${stateDir}`;
     if (backendUrl.startsWith("file://")) fs.mkdirSync(backendUrl.slice("file://".length), { recursive: true });
     fs.mkdirSync(pulumiHome, { recursive: true });
 
