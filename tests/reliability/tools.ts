@@ -429,6 +429,24 @@ export function replayFaults(faults: FaultInfo[]): OutcomeCounts {
     return counts;
 }
 
+/**
+ * The requests a run must make when its faults are `specs` (added in this order, matching every
+ * request) and it needs `successes` requests to succeed: each request takes the next scripted or
+ * seeded outcome whatever the order of arrival, so the total is where the last needed `ok` falls.
+ */
+export function attemptsFor(specs: FaultSpec[], successes: number): { total: number; counts: OutcomeCounts } {
+    const registry = new FaultRegistry();
+    for (const spec of specs) registry.add({ ...spec, tenantId: undefined, route: undefined, dialect: undefined });
+    const counts = emptyCounts();
+    let total = 0;
+    while (counts.ok < successes) {
+        const d = registry.decide({ route: "POST /v1/users", dialect: "projects", tenantId: "t" });
+        counts[d?.outcome ?? "ok"]++;
+        if (++total > 1_000_000) throw new Error(`the faults never let ${successes} requests succeed`);
+    }
+    return { total, counts };
+}
+
 /** The storm of the issue: a burst of 429s with an HTTP-date Retry-After, then 429s (seconds), 20 % 500/503, drops both sides of the commit, 200 ms latency. */
 export function stormFaults(tenantId: string, seed: number, latencyMs = 200): FaultSpec[] {
     return [
