@@ -1,29 +1,20 @@
 import { z } from "zod";
 import { redact } from "../errors";
 import type { HttpClient, HttpResponse } from "../http/client";
+import { show } from "../schema/user";
 import type { NormalizedUser } from "../schema/user";
-import { checkBatch, sentCount, errorFromResponse, malformed, parseShape, sameEmail, vendorUser } from "./shared";
+import { answerWarning, checkBatch, errorFromResponse, isSuccess, readShape, sameEmail, sentCount, TAKEN_AS_PRESENT, vendorUser } from "./shared";
 import type { MapContext } from "./shared";
 import type { Connection, DialectClient, UserOutcome } from "./types";
 
 // The seed names no path; the emulator's contract chose this one.
 export const USERS_PATH = "/v1/users";
 
-const vendorRecord = z.object({
-  id: z.string().min(1),
-  email: z.string(),
-  name: z.string().nullish(),
-  country: z.string().nullish(),
-});
-
-const issue = z.discriminatedUnion("status", [
-  z.object({ index: z.number().int().nonnegative(), email: z.string().nullish(), status: z.literal("already_exists"), user: vendorRecord }),
-  z.object({ index: z.number().int().nonnegative(), email: z.string().nullish(), status: z.literal("invalid"), reason: z.string() }),
-]);
-
-const answer = z.object({
-  data: z.object({ created: z.array(vendorRecord), issues: z.array(issue) }),
-  summary: z.object({ requested: z.number().int() }).loose().optional(),
+// Read leniently, entry by entry: one odd entry must not hide what the rest say.
+const entries = z.array(z.record(z.string(), z.unknown())).default([]);
+const answer = z.looseObject({
+  data: z.looseObject({ created: entries, issues: entries }),
+  summary: z.looseObject({ requested: z.unknown() }).optional(),
 });
 
 // 400s about the list itself; missing_body, invalid_format and invalid_json
@@ -38,49 +29,83 @@ const REASON_TEXT: Readonly<Record<string, string>> = {
   duplicate_in_request: "the email appears earlier in the same request",
 };
 
+/** The vendor's id and fields of a record, when it has them. */
+function held(record: unknown): Pick<UserOutcome, "id" | "user"> {
+  if (typeof record !== "object" || record === null) return {};
+  const r = record as Record<string, unknown>;
+  return { ...(typeof r.id === "string" && r.id !== "" ? { id: r.id } : {}), user: vendorUser(r) };
+}
+
 /**
  * Maps every answer of `POST /v1/users` to outcomes (one per user sent, in
- * order) or a typed error. 201 and 207 share a body; each user must be
- * accounted for exactly once, by email among `created` or by index among `issues`.
+ * order) or a typed error. Any 2xx shares one body (the seed: "Successful",
+ * 207 for some issues); each user is found by email among `created` or by
+ * index among `issues`. The vendor has committed by then, so what cannot be
+ * attributed makes users `present` with a `warning`, never an error.
  */
 export function mapProjectsResponse(res: HttpResponse, users: NormalizedUser[], ctx: MapContext): UserOutcome[] {
-  if (res.status !== 201 && res.status !== 207) throw errorFromResponse(res, ctx, LIST_CODES);
-  const a = parseShape(answer, res, ctx);
-  if (a.summary && a.summary.requested !== users.length) {
-    throw malformed(res, ctx, `summary.requested is ${a.summary.requested}, but ${sentCount(users.length)}`);
+  if (!isSuccess(res.status)) throw errorFromResponse(res, ctx, LIST_CODES);
+  const read = readShape(answer, res, ctx);
+  if (!read.ok) {
+    const warning = answerWarning(res, ctx, read.problem, `the ${users.length === 1 ? "user is" : `${users.length} users are`} taken as present`);
+    return users.map((u) => ({ email: u.email, kind: "present", warning }));
   }
+  const a = read.data;
   const position = new Map(users.map((u, i) => [u.email, i]));
   const outcomes: (UserOutcome | undefined)[] = new Array(users.length);
+  const twice = new Set<number>();
+  const unattributed: string[] = [];
   const claim = (i: number, outcome: UserOutcome) => {
-    if (outcomes[i]) throw malformed(res, ctx, `${JSON.stringify(users[i]!.email)} is accounted for twice`);
-    outcomes[i] = outcome;
+    if (outcomes[i]) twice.add(i);
+    else outcomes[i] = outcome;
   };
 
+  const requested = a.summary?.requested;
+  if (requested !== undefined && requested !== users.length) unattributed.push(`summary.requested is ${typeof requested === "number" ? requested : show(requested, 20)}, but ${sentCount(users.length)}`);
   for (const c of a.data.created) {
-    const i = position.get(c.email.trim().toLowerCase());
-    if (i === undefined) throw malformed(res, ctx, `created[] holds ${JSON.stringify(c.email)}, which was not sent`);
-    claim(i, { email: users[i]!.email, kind: "created", id: c.id, user: vendorUser(c) });
+    const i = typeof c.email === "string" ? position.get(c.email.trim().toLowerCase()) : undefined;
+    if (i === undefined) unattributed.push("created[] holds an email that was not sent");
+    else claim(i, { email: users[i]!.email, kind: "created", ...held(c) });
   }
   for (const x of a.data.issues) {
-    const user = users[x.index];
-    if (!user) throw malformed(res, ctx, `issues[] names index ${x.index}, but only ${sentCount(users.length)}`);
-    if (typeof x.email === "string" && !sameEmail(x.email, user.email)) {
-      throw malformed(res, ctx, `issues[] index ${x.index} is ${JSON.stringify(x.email)}, but that user was ${JSON.stringify(user.email)}`);
+    const i = x.index;
+    const user = typeof i === "number" && Number.isInteger(i) ? users[i] : undefined;
+    if (!user) {
+      unattributed.push(`issues[] names index ${typeof i === "number" ? i : show(i, 20)}, but ${sentCount(users.length)}`);
+      continue;
     }
+    const at = i as number;
+    let outcome: UserOutcome;
     if (x.status === "already_exists") {
       // After an ambiguous retry the "existing" user may be our first attempt's.
-      claim(x.index, { email: user.email, kind: res.ambiguousRetry ? "present" : "adopted", id: x.user.id, user: vendorUser(x.user) });
+      outcome = { email: user.email, kind: res.ambiguousRetry ? "present" : "adopted", ...held(x.user) };
+    } else if (x.status === "invalid") {
+      const reason = typeof x.reason === "string" && x.reason !== "" ? redact(x.reason, ctx.secrets) : "invalid";
+      const text = REASON_TEXT[reason] ?? `refused (${reason})`;
+      outcome = { email: user.email, kind: "failed", error: { code: reason, message: `projects refused the user: ${text}` } };
     } else {
-      const text = REASON_TEXT[x.reason] ?? `refused (${redact(x.reason, ctx.secrets)})`;
-      claim(x.index, { email: user.email, kind: "failed", error: { code: redact(x.reason, ctx.secrets), message: `projects refused the user: ${text}` } });
+      const problem = `issues[] index ${at} has the status ${show(x.status, 30)}, neither already_exists nor invalid`;
+      outcome = { email: user.email, kind: "present", warning: answerWarning(res, ctx, problem, TAKEN_AS_PRESENT) };
     }
+    if (typeof x.email === "string" && !sameEmail(x.email, user.email) && outcome.warning === undefined) {
+      outcome.warning = answerWarning(res, ctx, `issues[] index ${at} gives another email than the one sent at that index`, "the user sent at that index is taken as the one meant");
+    }
+    claim(at, outcome);
   }
-  const missing = outcomes.findIndex((o) => o === undefined);
-  if (missing >= 0 || outcomes.length !== users.length) {
-    const at = missing >= 0 ? missing : outcomes.length;
-    throw malformed(res, ctx, `${JSON.stringify(users[at]?.email)} (index ${at}) is neither in created[] nor in issues[]`);
-  }
-  return outcomes as UserOutcome[];
+
+  const doubt = unattributed.join("; ");
+  return users.map((u, i): UserOutcome => {
+    const o = outcomes[i];
+    if (twice.has(i)) return { email: u.email, kind: "present", warning: answerWarning(res, ctx, `index ${i} is accounted for twice`, TAKEN_AS_PRESENT) };
+    if (o === undefined) {
+      const problem = `index ${i} is neither in created[] nor in issues[]${doubt ? `; ${doubt}` : ""}`;
+      return { email: u.email, kind: "present", warning: answerWarning(res, ctx, problem, TAKEN_AS_PRESENT) };
+    }
+    // Named users stay named; but if the answer also holds what we cannot
+    // place, it may not be about this request: no created/adopted claim.
+    if (doubt && o.kind !== "failed" && o.kind !== "present") return { ...o, kind: "present", warning: answerWarning(res, ctx, doubt, TAKEN_AS_PRESENT) };
+    return o;
+  });
 }
 
 /** The projects API (seed 002): bulk only, keyed by a TEST or LIVE secret key. */

@@ -58,24 +58,41 @@ export function malformed(res: HttpResponse, ctx: MapContext, problem: string): 
   return new MalformedResponseError(details(res, ctx, `${ctx.dialect} sent an answer we cannot use: ${problem}`));
 }
 
-export function requireJson(res: HttpResponse, ctx: MapContext): unknown {
-  if (res.bodyIsJson) return res.body;
-  const text = typeof res.body === "string" ? res.body : "";
-  throw malformed(res, ctx, `the body is not JSON (${res.parseError ?? "unparseable"}); it starts ${snippet(text, ctx)}`);
-}
+/** Any 2xx: where a seed says "successful" it names no status, so none is assumed. */
+export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
-/** Checks a JSON body against a zod schema; a mismatch names the fields at fault. */
-export function parseShape<S extends z.ZodType>(schema: S, res: HttpResponse, ctx: MapContext): z.output<S> {
-  const body = requireJson(res, ctx);
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
+/** A success answer read so far, or what kept us from reading it. */
+export type Read<T> = { ok: true; data: T } | { ok: false; problem: string };
+
+/** Checks a success body against a zod schema without throwing; a mismatch names the fields at fault. */
+export function readShape<S extends z.ZodType>(schema: S, res: HttpResponse, ctx: MapContext): Read<z.output<S>> {
+  if (!res.bodyIsJson) {
+    const text = typeof res.body === "string" ? res.body : "";
+    return { ok: false, problem: `its body is not JSON (${res.parseError ?? "unparseable"}); it starts ${snippet(text, ctx)}` };
+  }
+  const parsed = schema.safeParse(res.body);
+  if (parsed.success) return { ok: true, data: parsed.data };
   const issues = parsed.error.issues.slice(0, 3).map((i) => {
     const path = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
     return `${path || "body"}: ${i.message}`;
   });
   const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more)` : "";
-  throw malformed(res, ctx, `unexpected shape: ${issues.join("; ")}${more}`);
+  return { ok: false, problem: `its body has an unexpected shape: ${issues.join("; ")}${more}` };
 }
+
+/**
+ * The warning on outcomes a success answer could not attribute. The vendor has
+ * committed by then, so this is never an error: an error would make the engine
+ * forget users that exist. It names no email (personal data) and no credential.
+ */
+export function answerWarning(res: HttpResponse, ctx: MapContext, problem: string, consequence: string): string {
+  const facts = [`${ctx.dialect} ${res.endpoint}`, `HTTP ${res.status}`, res.requestId ? `request ${res.requestId}` : undefined]
+    .filter((f) => f !== undefined)
+    .join(", ");
+  return redact(`${ctx.dialect} accepted the request, but ${problem}; ${consequence} [${facts}]`, ctx.secrets);
+}
+
+export const TAKEN_AS_PRESENT = "the user is taken as present (it exists now, created by this call or not)";
 
 /** Vendor fields worth keeping: strings only; nulls and absences become absent keys. */
 export function vendorUser(raw: { name?: unknown; phone?: unknown; country?: unknown }): UserOutcome["user"] {

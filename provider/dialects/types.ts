@@ -19,8 +19,9 @@ export interface Connection {
  * - `created`: this call created the user.
  * - `adopted`: the vendor already held the user before this call.
  * - `present`: the user exists now, but whether this call created it cannot be
- *   told (a bulk answer that mixes created and skipped, or an answer obtained
- *   after a retry whose first attempt may have landed).
+ *   told (a bulk answer that mixes created and skipped, an answer obtained
+ *   after a retry whose first attempt may have landed, or a success answer
+ *   that does not say, with a `warning`).
  * - `failed`: the vendor refused this user; `error` says why.
  */
 export type OutcomeKind = "created" | "adopted" | "present" | "failed";
@@ -33,6 +34,12 @@ export interface UserOutcome {
   /** What the vendor holds, when the answer says (keys absent, never undefined). */
   user?: { name?: string; phone?: string; country?: string };
   error?: { code: string; message: string };
+  /**
+   * Something in the vendor's answer that could not be attributed to this user
+   * (why it is `present`), or did not match what was sent. For the log; it
+   * names no email and no credential.
+   */
+  warning?: string;
 }
 
 export interface DialectClient {
