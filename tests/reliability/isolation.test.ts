@@ -106,16 +106,33 @@ describe("tenant isolation", function () {
             expect(await emails(p, "test")).to.include("live-only@example.com");
         });
 
-        it("does not let a LIVE key see a TEST user", async () => {
-            const [outcome] = await client("projects", { secretKey: p.liveSecretKey! }).addUsersBulk([{ email: "t1@example.com" }]);
+        it("does not let a LIVE key see a TEST user: the same email becomes a LIVE user", async () => {
+            await emu.control.insertUsers(p.tenantId, [{ email: "test-only@example.com" }], "test");
+            const [outcome] = await client("projects", { secretKey: p.liveSecretKey! }).addUsersBulk([{ email: "test-only@example.com" }]);
             expect(outcome!.kind).to.equal("created");
+            const live = (await emu.control.users(p.tenantId, "live")).filter((u) => u.email === "test-only@example.com");
+            const test = (await emu.control.users(p.tenantId, "test")).filter((u) => u.email === "test-only@example.com");
+            expect(live.map((u) => u.id)).to.deep.equal([outcome!.id]);
+            expect(test).to.have.length(1);
+            expect(test[0]!.id).to.not.equal(outcome!.id);
         });
 
-        it("refuses another projects tenant's TEST key on this tenant's users", async () => {
+        it("writes another projects tenant's users to that tenant only", async () => {
             const other = await newTenant(emu, "projects");
             await client("projects", { secretKey: other.credentials.secretKey! }).addUsersBulk([{ email: "other-t@example.com" }]);
             expect(await emails(p)).to.not.include("other-t@example.com");
             expect(await emails(other, "test")).to.include("other-t@example.com");
+        });
+
+        it("refuses a projects key no tenant holds (a tenant's key with one character changed), writing nothing", async () => {
+            const key = p.credentials.secretKey!;
+            const forged = key.slice(0, -1) + (key.endsWith("0") ? "1" : "0");
+            const before = [...(await emails(p, "test")), ...(await emails(p, "live"))];
+            const error = await client("projects", { secretKey: forged }).addUsersBulk([{ email: "forged@example.com" }]).then(
+                (value) => expect.fail(`resolved with ${JSON.stringify(value)}`), (err: unknown) => err);
+            expect(error).to.be.instanceOf(AuthenticationError);
+            expect(error).to.include({ status: 401, dialect: "projects" });
+            expect([...(await emails(p, "test")), ...(await emails(p, "live"))]).to.deep.equal(before);
         });
     });
 
@@ -163,10 +180,11 @@ describe("tenant isolation", function () {
             ["a projects LIVE key as Bearer", { authorization: `Bearer ${p.liveSecretKey!}` }],
         ];
 
-        it("answers every control route with 403 control_forbidden to every kind of tenant key", async () => {
+        /** Calls each route with each kind of tenant key; returns the answers that were not 403 control_forbidden. */
+        async function callWithTenantKeys(only: (method: string) => boolean = () => true): Promise<string[]> {
             const answers: string[] = [];
             for (const [label, headers] of keyHeaders()) {
-                for (const [method, route, body] of routes) {
+                for (const [method, route, body] of routes.filter(([m]) => only(m))) {
                     const res = await request(`${emu.url}${route.replace("{A}", a.tenantId)}`, {
                         method: method as "GET",
                         headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
@@ -176,15 +194,22 @@ describe("tenant isolation", function () {
                     if (res.statusCode !== 403 || json?.error?.code !== "control_forbidden") answers.push(`${label} ${method} ${route} → ${res.statusCode} ${JSON.stringify(json)}`);
                 }
             }
-            expect(answers).to.deep.equal([]);
+            return answers;
+        }
+
+        it("answers every control route with 403 control_forbidden to every kind of tenant key", async () => {
+            expect(await callWithTenantKeys()).to.deep.equal([]);
         });
 
         it("changes nothing when tenant keys call it: no fault, no reset, no webhook URL, no inserted user", async () => {
+            await emu.control.insertUsers(a.tenantId, [{ email: "held-by-a@example.com" }]);
             const held = await emails(a);
-            expect(held.length).to.be.above(0);
-            expect(await emu.control.faults()).to.deep.equal([]);
-            expect((await emu.control.tenant(a.tenantId)).webhookUrl).to.equal(null);
-            expect(held).to.not.include("ctl@example.com");
+            const faults = await emu.control.faults();
+            const tenant = await emu.control.tenant(a.tenantId);
+            expect(await callWithTenantKeys((method) => method !== "GET")).to.deep.equal([]);
+            expect(await emails(a)).to.have.members(held); // no reset, no inserted ctl@example.com
+            expect(await emu.control.faults()).to.deep.equal(faults);
+            expect(await emu.control.tenant(a.tenantId)).to.deep.equal(tenant); // webhook URL and rate limit as they were
         });
 
         it("refuses a tenant secret sent as the control token", async () => {
