@@ -113,12 +113,24 @@ describe("TenantUserRoster check and diff", () => {
         expect(conflict.failures!.map((f) => f.reason).join()).to.match(/row 1.*row 2|row 2.*row 1/);
     });
 
-    it("reports only additions and removals as changes", async () => {
-        const checked = await roster.check({}, { users: rows([{ email: "a@x.io" }, { email: "b@x.io" }]), label: "crm" });
-        const recorded = pack([["a@x.io", null, null, null, "c", null]]);
-        const olds = { users: recorded, connection: "default", dialect: "zquence", invalid: [] } as any;
-        expect((await roster.diff("r", olds, checked.inputs as any)).changes).to.equal(true);
-        const same = await roster.check({}, { users: rows([{ email: "a@x.io" }]), label: "crm" });
-        expect((await roster.diff("r", olds, same.inputs as any)).changes).to.equal(false);
+    /** Whether diff reports a change from a recorded roster of a@x.io (name "A") and b@x.io to `list`. */
+    const changesFromAB = async (list: object[]) => {
+        const checked = await roster.check({}, { users: rows(list), label: "crm" });
+        const recorded = pack([["a@x.io", "A", null, null, "c", null], ["b@x.io", null, null, null, "c", null]]);
+        const olds = { users: recorded, connection: "default", dialect: "zquence", invalid: [], target: checked.inputs.target } as any;
+        return (await roster.diff("r", olds, checked.inputs as any)).changes;
+    };
+
+    it("reports an added user as a change", async () => {
+        expect(await changesFromAB([{ email: "a@x.io", name: "A" }, { email: "b@x.io" }, { email: "c@x.io" }])).to.equal(true);
+    });
+
+    it("reports a removed user as a change", async () => {
+        expect(await changesFromAB([{ email: "a@x.io", name: "A" }])).to.equal(true);
+    });
+
+    it("reports no change for the recorded users, even with a new name the API cannot apply", async () => {
+        expect(await changesFromAB([{ email: "a@x.io", name: "A" }, { email: "b@x.io" }])).to.equal(false);
+        expect(await changesFromAB([{ email: "a@x.io", name: "Ada" }, { email: "b@x.io" }])).to.equal(false);
     });
 });
