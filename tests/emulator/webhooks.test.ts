@@ -67,7 +67,7 @@ describe("webhooks (README: Webhooks)", () => {
     expect(emails).to.not.include("bad");
   });
 
-  it("retries with backoff until a 2xx, with the same webhook-id on each attempt", async () => {
+  it("redelivers until a 2xx, with the same webhook-id on each attempt", async () => {
     receiver = await startReceiver((n) => (n < 2 ? 500 : 204));
     const t = await h.control.createTenant("zquence", { webhookUrl: receiver.url });
     await addUser(t, { email: "retry@example.com" });
