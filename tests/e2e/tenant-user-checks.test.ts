@@ -53,9 +53,11 @@ describe("TenantUser checks at preview", function () {
     it("creates exactly the users once when the first bulk's connection drops after commit", async () => {
         const users = makeUsers("zquence", 50, "drop");
         const { tenant, stack } = await stackWith("zquence", users);
-        await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", sequence: ["drop-after-commit"] });
+        const faultId = await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", sequence: ["drop-after-commit"] });
         const up = await stack.up({ parallel: 50 });
         expect(up.changeSummary.create).to.equal(51);
+        // The drop did happen: the fault met a bulk and spent its one entry.
+        expect((await emu.control.faults()).find((f) => f.faultId === faultId)).to.include({ matched: 1, remaining: 0 });
         const held = (await emu.control.users(tenant.tenantId)).map((u: any) => u.email).sort();
         expect(held).to.deep.equal(users.map((u) => u.email).sort());
         // One invite event per created user, counted by user: a duplicate create would add a second.

@@ -48,13 +48,30 @@ for (const dialect of DIALECTS) {
             expect(held.users.map((u: any) => u.email).sort()).to.deep.equal(users.map((u) => u.email).sort());
         });
 
-        it("adopts the users the vendor already held instead of failing", async () => {
+        it("records the users the vendor already held without failing and never as created", async () => {
             const state = await stack.exportState();
             const byEmail = new Map(resourcesOfType(state, "TenantUser").map((r) => [r.outputs.email, r.outputs.status]));
             const preexisting = users.slice(0, PREEXISTING).map((u) => byEmail.get(u.email));
-            // Bulk answers give counts only: a batch mixing both kinds reports "present".
+            // Zquence and Geldstuck bulk answers give counts only: a batch mixing both kinds reports "present".
             expect(preexisting.every((s) => s === "adopted" || s === "present"), String(preexisting)).to.equal(true);
             expect(byEmail.size).to.equal(COUNT);
+        });
+
+        it("adopts a user the vendor already held, and creates a new one, when a few are declared", async () => {
+            // Few creates go as single adds (or as a projects bulk, which names each user): each status is known.
+            const held = { email: "held-before@example.com" };
+            const fresh = { email: "fresh@example.com" };
+            const own = await newTenant(emu, dialect); // the other steps count this describe's tenant's users
+            await emu.control.insertUsers(own.tenantId, [held]);
+            const dir = writeProgram(TENANT_USERS_PROGRAM, `adopt-${dialect}`);
+            writeJson(dir, "users.json", [held, fresh]);
+            const small = await TestStack.create({ workDir: dir, config: own.config });
+            try {
+                const up = await small.up();
+                expect(up.outputs!.statuses).to.deep.equal({ [held.email]: "adopted", [fresh.email]: "created" });
+            } finally {
+                await small.dispose();
+            }
         });
 
         it("changes nothing and calls no API on a second up", async () => {

@@ -130,6 +130,8 @@ export class TestStack {
         let stderr = "";
         let outputs: Record<string, unknown> | undefined;
         let summary: OpMap = {};
+        // The Automation API throws when the CLI exits non-zero: the one sure sign of a failed operation.
+        let exitedNonZero = false;
         try {
             if (kind === "preview") {
                 const r = await this.stack.preview({ ...common, refresh: opts.refresh });
@@ -151,11 +153,13 @@ export class TestStack {
             }
         } catch (err: any) {
             if (!opts.expectFailure) throw err;
+            exitedNonZero = true;
             stdout = String(err?.commandResult?.stdout ?? "");
             stderr = String(err?.commandResult?.stderr ?? err?.message ?? err);
         }
         const result = collect(events, stdout, stderr, summary, outputs);
-        if (opts.expectFailure && !result.diagnostics.some((d) => d.severity === "error") && !stderr) {
+        // Not stderr: a -v=9 run, or a warning, writes there and still succeeds.
+        if (opts.expectFailure && !exitedNonZero && !result.diagnostics.some((d) => d.severity === "error")) {
             throw new Error(`expected ${kind} to fail, and it succeeded:\n${stdout}`);
         }
         return result;

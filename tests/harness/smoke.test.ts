@@ -48,6 +48,11 @@ describe("the end-to-end harness (smoke)", function () {
         expect(up.changeSummary).to.deep.equal({ same: 3 });
     });
 
+    it("refuses to call a succeeding up failed, even when a -v=9 log fills stderr", async () => {
+        const error = await stack.up({ expectFailure: true, debugLogs: true }).then(() => undefined, (err: unknown) => err);
+        expect(String(error)).to.match(/expected up to fail, and it succeeded/);
+    });
+
     it("destroys both", async () => {
         const destroy = await stack.destroy();
         expect(destroy.changeSummary.delete).to.equal(3);

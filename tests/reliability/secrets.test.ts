@@ -31,6 +31,11 @@ describe("credentials in a stack with four tenants, through the CLI", function (
         expect(Object.keys(rep.searched)).to.have.length(8);
     });
 
+    it("captures the engine's -v=9 log of both ups, so that finding nothing in it means something", () => {
+        expect(rep.result.details["up -v=9 log lines"]).to.be.above(0);
+        expect(rep.result.details["failing up -v=9 log lines"]).to.be.above(0);
+    });
+
     // Pulumi's own limitation, documented in the README: at -v=9 the engine logs "Marshaling property
     // for RPC[Provider[…].Configure().inputs]: value={…}" with the decrypted stack config it hands the
     // dynamic provider. Credentials read from the environment (GELDSTUCK_PUBLIC_KEY/…) never appear.

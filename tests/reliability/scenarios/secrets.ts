@@ -37,6 +37,20 @@ export interface SecretsReport {
     errorText: string;
 }
 
+/** A line of the engine's verbose log (glog: `I1201 20:48:00.123456   4242 file.go:12] …`). */
+const VERBOSE_LINE = /^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.-]+:\d+\] /gm;
+
+/**
+ * A search of a -v=9 log proves something only if the log was captured: counts its engine lines
+ * (in `details`) and reports a run whose stderr holds none, or none about a TenantUser.
+ */
+function noteVerboseLog(r: ScenarioResult, label: string, stderr: string): void {
+    const lines = stderr.match(VERBOSE_LINE)?.length ?? 0;
+    r.details[`${label} log lines`] = lines;
+    if (lines === 0) r.problems.push(`${label}: stderr holds no verbose engine log (${stderr.length} bytes)`);
+    else if (!stderr.includes("tenant-users:TenantUser")) r.problems.push(`${label}: the verbose log never names a TenantUser`);
+}
+
 /**
  * One stack, four tenants: Zquence A (default connection, behind an echoing proxy), Zquence B and
  * projects (named connections, credentials in a secret `connections` object), Geldstuck (named
@@ -98,8 +112,14 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             if (up.failed) r.problems.push(`the up failed: ${errorLines(up.text)}`);
             scan("up -v=9 output", up.text + JSON.stringify(up.result?.diagnostics ?? []));
             scan("up outputs (decrypted)", JSON.stringify(up.result?.outputs ?? {}));
+            noteVerboseLog(r, "up -v=9", up.result?.stderr ?? "");
             const outPlain = await pulumi(stack, ["stack", "output", "--json"]);
             const outShown = await pulumi(stack, ["stack", "output", "--json", "--show-secrets"]);
+            // A failed command's output holds no outputs to search: a clean search of it would prove nothing.
+            for (const [label, out] of [["stack output --json", outPlain], ["stack output --show-secrets", outShown]] as const) {
+                if (out.code !== 0) r.problems.push(`${label} exited ${out.code}: ${out.stderr.slice(0, 500)}`);
+                else if (!/"rosterCount":\s*\d+/.test(out.stdout)) r.problems.push(`${label} printed no rosterCount output: ${out.stdout.slice(0, 500)}`);
+            }
             scan("stack output --json", outPlain.text);
             scan("stack output --show-secrets", outShown.text);
             const state = await stack.exportState();
@@ -129,6 +149,7 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             const bad = await stack.up({ debugLogs: true, expectFailure: true, parallel: 1 });
             report.errorText = bad.diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n");
             if (!report.errorText) r.problems.push("the up against the echoing vendor did not fail");
+            noteVerboseLog(r, "failing up -v=9", bad.stderr);
             scan("failing up -v=9 output", bad.stdout + bad.stderr + JSON.stringify(bad.diagnostics));
             scan("stack export after the failure", JSON.stringify(await stack.exportState()));
             r.details.proxySpoiled = proxy.spoiled;
