@@ -57,6 +57,15 @@ export interface TenantUserRosterArgs {
  * export const created = crm.createdCount;
  * ```
  *
+ * A CRM export as it comes: `readUsersCsv` recognises HubSpot, Salesforce and Pipedrive headers,
+ * writes phones in E.164 (national numbers placed by the row's country, else `defaultCountry`) and
+ * countries as ISO alpha-2; a row it cannot fix (no email, unknown country) is reported with its CSV line.
+ * Zquence stores no country and projects no phone, so keep only the fields the vendor holds:
+ * ```ts
+ * const contacts = readUsersCsv("hubspot-export.csv", { defaultCountry: "US", fields: ["email", "name", "phone"] });
+ * new TenantUserRoster("contacts", { users: contacts, onInvalid: "report" }); // invalid: "row 5 (hubspot-export.csv line 6): email is required"
+ * ```
+ *
  * - `pulumi preview` names the users to add or forget in a few lines, however large the roster
  *   (the `users` input itself shows as one `[secret]` line, and `summary` as one `old => new` line).
  * - `pulumi up` sends only the users not yet recorded, in chunks with bounded concurrency, retrying
@@ -79,12 +88,25 @@ export class TenantUserRoster extends TenantUsersDynamicResource {
      * the trigger for downstream automation. Secret.
      */
     declare public readonly createdEmails: pulumi.Output<string[]>;
+    /**
+     * Emails recorded `present` by the last `up` that sent anything: the vendor holds them and cannot
+     * say whether this stack created them (an answer lost after the vendor may have committed, or a
+     * Zquence/Geldstuck bulk answer that only counts). A welcome hook decides what to do with them. Secret.
+     */
+    declare public readonly uncertainEmails: pulumi.Output<string[]>;
     /** Rows the vendor rejected in the last run, `{ email, error }`; retried on the next `up`. Secret. */
     declare public readonly failed: pulumi.Output<{ email: string; error: string }[]>;
     /** Rows left out with `onInvalid: "report"`, `{ row, email, field, reason }`. Secret. */
     declare public readonly invalid: pulumi.Output<{ row: number; email?: string; field: string; reason: string }[]>;
     declare public readonly connection: pulumi.Output<string>;
     declare public readonly dialect: pulumi.Output<string>;
+    /**
+     * Where the users were added, without revealing a credential: dialect, TEST/LIVE mode (projects),
+     * API origin and a fingerprint of the keys, e.g. `projects TEST https://api.example.com · keys 3f9a0c1b2d4e`.
+     * A change under the same connection name replaces the resource; a move from TEST to LIVE fails
+     * preview until accepted with `tenant-users:acceptLiveTarget`.
+     */
+    declare public readonly target: pulumi.Output<string>;
 
     constructor(name: string, args: TenantUserRosterArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
@@ -98,10 +120,10 @@ export class TenantUserRoster extends TenantUsersDynamicResource {
             onInvalid: args.onInvalid,
             connection: args.connection,
             userCount: undefined, createdCount: undefined, adoptedCount: undefined, presentCount: undefined,
-            createdEmails: undefined, failed: undefined, invalid: undefined, dialect: undefined,
+            createdEmails: undefined, uncertainEmails: undefined, failed: undefined, invalid: undefined, dialect: undefined, target: undefined,
         }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "createdEmails", "failed", "invalid"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "createdEmails", "uncertainEmails", "failed", "invalid"],
         });
     }
 }

@@ -66,14 +66,25 @@ export class TenantUser extends TenantUsersDynamicResource {
     declare public readonly name: pulumi.Output<string | undefined>;
     declare public readonly phone: pulumi.Output<string | undefined>;
     declare public readonly country: pulumi.Output<string | undefined>;
-    /** `created` by this stack, `adopted` (the vendor already had the user), or `present` (there; which of the two the API could not tell). */
-    declare public readonly status: pulumi.Output<"created" | "adopted" | "present">;
+    /**
+     * `created` by this stack, `adopted` (the vendor had the user before this stack asked), or `present`
+     * (there; which of the two cannot be told, e.g. after an answer was lost). `unsettled` appears only
+     * in the state of a failed `up` whose answer was lost; the next `up` settles it.
+     */
+    declare public readonly status: pulumi.Output<"created" | "adopted" | "present" | "unsettled">;
     /** The vendor's user id, where the API returns one. */
     declare public readonly userId: pulumi.Output<string | undefined>;
     /** The connection's name (`default` unless one was named). */
     declare public readonly connection: pulumi.Output<string>;
     /** `zquence`, `geldstuck` or `projects`. */
     declare public readonly dialect: pulumi.Output<string>;
+    /**
+     * Where the users were added, without revealing a credential: dialect, TEST/LIVE mode (projects),
+     * API origin and a fingerprint of the keys, e.g. `projects TEST https://api.example.com · keys 3f9a0c1b2d4e`.
+     * A change under the same connection name replaces the resource; a move from TEST to LIVE fails
+     * preview until accepted with `tenant-users:acceptLiveTarget`.
+     */
+    declare public readonly target: pulumi.Output<string>;
 
     constructor(name: string, args: TenantUserArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
@@ -84,6 +95,7 @@ export class TenantUser extends TenantUsersDynamicResource {
             status: undefined,
             userId: undefined,
             dialect: undefined,
+            target: undefined,
         }, opts);
     }
 }

@@ -38,13 +38,20 @@ export const CREDENTIAL_ENV: Record<Dialect, Partial<Record<"apiKey" | "apiSecre
 
 export const CREDENTIAL_KEYS = ["apiKey", "apiSecret", "secretKey"] as const;
 
+/** How much of an email the provider's messages show (`tenant-users:logEmails`). */
+export const EMAIL_LOGGING = ["full", "masked", "count"] as const;
+export type EmailLogging = (typeof EMAIL_LOGGING)[number];
+
 export const CONFIG_KEYS: ConfigKey[] = [
     { key: "dialect", secret: false, default: "required", meaning: "`zquence`, `geldstuck` or `projects`: the vendor API of the default connection." },
-    { key: "baseUrl", secret: false, default: "`https://api.zquence.com`, `https://api.geldstuck.com`; required for `projects`", meaning: "Where the API is, e.g. the emulator's `http://127.0.0.1:4010/zquence`." },
-    { key: "apiKey", env: "ZQUENCE_PUBLIC_KEY / GELDSTUCK_PUBLIC_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-key`." },
-    { key: "apiSecret", env: "ZQUENCE_SECRET_KEY / GELDSTUCK_SECRET_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret`." },
-    { key: "secretKey", env: "PROJECTS_SECRET_KEY", secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE." },
-    { key: "connections", secret: true, default: "`{}`", meaning: "Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: \"name\"`." },
+    { key: "baseUrl", secret: false, default: "`https://api.zquence.com`, `https://api.geldstuck.com`; required for `projects`", meaning: "Where the API is: `https://`, or `http://` to loopback only (the emulator's `http://127.0.0.1:4010/zquence`)." },
+    { key: "apiKey", env: "ZQUENCE_PUBLIC_KEY / GELDSTUCK_PUBLIC_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-key`. The environment variables serve the default connection only." },
+    { key: "apiSecret", env: "ZQUENCE_SECRET_KEY / GELDSTUCK_SECRET_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret` (environment: default connection only)." },
+    { key: "secretKey", env: "PROJECTS_SECRET_KEY", secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE (environment: default connection only)." },
+    { key: "connections", secret: true, default: "`{}`", meaning: "Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: \"name\"`. A named connection never reads the environment: each key must be in it." },
+    { key: "logEmails", secret: false, default: "`full`", meaning: "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read." },
+    { key: "strictOwnership", secret: false, default: "`false`", meaning: "`true` fails preview when two resources declare one email on one tenant (by default a warning naming both)." },
+    { key: "acceptLiveTarget", secret: false, default: "none", meaning: "The key fingerprint of a LIVE target a connection may move to from TEST (preview fails on such a move and prints the line that sets this)." },
     { key: "batchWindowMs", secret: false, default: String(DEFAULT_BATCH_WINDOW_MS), meaning: "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or this long after every create announced by `check` has arrived." },
     { key: "batchMaxWaitMs", secret: false, default: String(DEFAULT_BATCH_MAX_WAIT_MS), meaning: "The longest a `TenantUser` create waits while a batch keeps growing." },
     { key: "maxAttempts", secret: false, default: String(DEFAULT_MAX_ATTEMPTS), meaning: "Attempts per HTTP request (429, 5xx and dropped connections are retried)." },
@@ -56,6 +63,11 @@ export const DEFAULT_CONNECTION = "default";
 
 export interface ProviderSettings {
     connections: Map<string, Connection>;
+    logEmails: EmailLogging;
+    /** Whether two resources declaring one email on one tenant fail check (else a warning). */
+    strictOwnership: boolean;
+    /** The LIVE target a TEST connection may move to (its key fingerprint), if the user accepted one. */
+    acceptLiveTarget?: string;
     batchWindowMs: number;
     batchMaxWaitMs: number;
     maxAttempts: number;
@@ -78,12 +90,45 @@ function positiveInt(source: ConfigSource, key: string, fallback: number): numbe
     return n;
 }
 
+/** Hosts a plain `http://` base URL may name: this machine only (the emulator). */
+function isLoopback(hostname: string): boolean {
+    const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /**
- * Builds one connection. `where` names it in messages (`tenant-users:dialect` for the default one,
- * `tenant-users:connections.acme` for a named one). Missing credentials are reported when the
- * connection is first used, so a program that only uses named connections needs no default one.
+ * A base URL the provider may send credentials to: `https://` anywhere, `http://` to loopback only
+ * (a plain-text request elsewhere would carry the tenant's keys and users' emails readable on the way).
  */
-function connectionFrom(raw: Record<string, unknown>, where: string, env: NodeJS.ProcessEnv): Connection {
+function checkedBaseUrl(baseUrl: string, where: string): string {
+    let url: URL;
+    try {
+        url = new URL(baseUrl);
+    } catch {
+        throw new ConfigError(`${where}baseUrl must be an absolute URL such as https://api.example.com, got ${JSON.stringify(baseUrl)}`);
+    }
+    if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+        throw new ConfigError(`${where}baseUrl ${JSON.stringify(baseUrl)} uses plain http:// to a host that is not this machine: ` +
+            `credentials and emails would cross the network unencrypted. Use https://${url.host}${url.pathname.replace(/\/+$/, "")} ` +
+            `(plain http:// is accepted for loopback hosts only, such as the emulator on 127.0.0.1).`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new ConfigError(`${where}baseUrl must use https:// (or http:// to loopback), got ${JSON.stringify(url.protocol)}`);
+    }
+    if (url.username || url.password) {
+        throw new ConfigError(`${where}baseUrl must not carry credentials in the URL; set them as config secrets`);
+    }
+    return baseUrl.replace(/\/+$/, "");
+}
+
+/**
+ * Builds one connection. `where` names it in messages (`tenant-users:` for the default one,
+ * `tenant-users:connections.acme.` for a named one). Only the default connection falls back on the
+ * vendors' environment variables: a named connection is another tenant, and borrowing whatever keys
+ * the shell holds would write to the wrong tenant (or to LIVE). Missing credentials are reported when
+ * a resource uses the connection, so a program that only uses named connections needs no default one.
+ */
+function connectionFrom(raw: Record<string, unknown>, where: string, env: NodeJS.ProcessEnv | undefined): Connection {
     const dialect = raw.dialect;
     if (typeof dialect !== "string" || !DIALECTS.includes(dialect as Dialect)) {
         throw new ConfigError(
@@ -94,9 +139,10 @@ function connectionFrom(raw: Record<string, unknown>, where: string, env: NodeJS
     const d = dialect as Dialect;
     const baseUrl = typeof raw.baseUrl === "string" && raw.baseUrl !== "" ? raw.baseUrl : VENDOR_BASE_URLS[d];
     if (!baseUrl) throw new ConfigError(`${where}baseUrl is required for the ${d} dialect: pulumi config set ${where}baseUrl https://…`);
-    const conn: Connection = { dialect: d, baseUrl: baseUrl.replace(/\/+$/, "") };
+    const conn: Connection = { dialect: d, baseUrl: checkedBaseUrl(baseUrl, where) };
     for (const k of CREDENTIAL_KEYS) {
-        const value = typeof raw[k] === "string" && raw[k] !== "" ? (raw[k] as string) : (CREDENTIAL_ENV[d][k] ? env[CREDENTIAL_ENV[d][k]!] : undefined);
+        const envName = CREDENTIAL_ENV[d][k];
+        const value = typeof raw[k] === "string" && raw[k] !== "" ? (raw[k] as string) : env && envName ? env[envName] : undefined;
         if (value) conn[k] = value;
     }
     return conn;
@@ -124,11 +170,21 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
         }
         for (const [name, raw] of Object.entries(parsed)) {
             if (typeof raw !== "object" || raw === null) throw new ConfigError(`${NAMESPACE}:connections.${name} must be an object`);
-            connections.set(name, connectionFrom(raw as Record<string, unknown>, `${NAMESPACE}:connections.${name}.`, env));
+            connections.set(name, connectionFrom(raw as Record<string, unknown>, `${NAMESPACE}:connections.${name}.`, undefined));
         }
     }
+    const logEmails = get("logEmails") ?? "full";
+    if (!EMAIL_LOGGING.includes(logEmails as EmailLogging)) {
+        throw new ConfigError(`${NAMESPACE}:logEmails must be one of ${EMAIL_LOGGING.join(", ")}, got ${JSON.stringify(logEmails)}`);
+    }
+    const acceptLiveTarget = get("acceptLiveTarget");
+    const strict = get("strictOwnership") ?? "false";
+    if (strict !== "true" && strict !== "false") throw new ConfigError(`${NAMESPACE}:strictOwnership must be true or false, got ${JSON.stringify(strict)}`);
     return {
         connections,
+        logEmails: logEmails as EmailLogging,
+        strictOwnership: strict === "true",
+        ...(acceptLiveTarget ? { acceptLiveTarget } : {}),
         batchWindowMs: positiveInt(source, "batchWindowMs", DEFAULT_BATCH_WINDOW_MS),
         batchMaxWaitMs: positiveInt(source, "batchMaxWaitMs", DEFAULT_BATCH_MAX_WAIT_MS),
         maxAttempts: positiveInt(source, "maxAttempts", DEFAULT_MAX_ATTEMPTS),

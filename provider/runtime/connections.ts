@@ -4,21 +4,23 @@
  * module name, never in the serialized provider.
  */
 import { createDialectClient } from "../dialects";
-import type { Connection, DialectClient, UserOutcome } from "../dialects/types";
+import type { Connection, DialectClient } from "../dialects/types";
 import { HttpClient } from "../http";
-import type { NormalizedUser } from "../schema";
+import { BatchItem, BatchResult, flushBatch } from "./batch-policy";
 import { CreateBatcher } from "./batcher";
 import { ConfigError, DEFAULT_CONNECTION, missingCredentials, NAMESPACE, parseSettings, ProviderSettings } from "./config";
+import { setEmailLogging, warn } from "./log";
+import { claimUsers, describeClashes } from "./ownership";
+import { recordedKeys, recordedMode, Target, targetOf } from "./target";
 
 /** Once creates stream in, the quiet window that closes a batch grows this much (see CreateBatcher). */
 const STREAM_WINDOW_FACTOR = 10;
 
-export interface BatchItem { user: NormalizedUser; idempotencyKey: string }
-
 interface Live {
     connection: Connection;
+    http: HttpClient;
     client: DialectClient;
-    batcher: CreateBatcher<BatchItem, UserOutcome>;
+    batcher: CreateBatcher<BatchItem, BatchResult>;
 }
 
 let settings: ProviderSettings | undefined;
@@ -27,9 +29,13 @@ const live = new Map<string, Live>();
 
 /** Called once per provider process by `configure` with the whole stack config. */
 export function configureFrom(source: { get(key: string): string | undefined }): void {
+    // A new configuration means new connections: never keep a client of the previous one.
+    for (const old of live.values()) void old.http.close().catch(() => undefined);
+    live.clear();
     try {
         settings = parseSettings(source);
         configError = undefined;
+        setEmailLogging(settings.logEmails);
     } catch (err) {
         // Reported by the first resource that needs a connection, at preview, naming the key.
         configError = err as Error;
@@ -57,55 +63,92 @@ export function connectionNamed(name: string | undefined): Connection {
     return conn;
 }
 
+/** Throws a ConfigError naming the connection and each credential it lacks, with the command that sets it. */
+function assertCredentials(name: string | undefined, connection: Connection): void {
+    const key = name ?? DEFAULT_CONNECTION;
+    const missing = missingCredentials(connection);
+    if (missing.length === 0) return;
+    const where = key === DEFAULT_CONNECTION ? `${NAMESPACE}:` : `${NAMESPACE}:connections.${key}.`;
+    throw new ConfigError(`the ${connection.dialect} connection "${key}" has no ${missing.join(" or ")}` +
+        (key === DEFAULT_CONNECTION ? "" : " (a named connection never borrows the vendors' environment variables)") + ": " +
+        missing.map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} <value>`).join("; "));
+}
+
+/** What `check` needs of a resource's connection: its name, settings and target; or the failure to report. */
+export type CheckedConnection =
+    | { ok: true; name: string | undefined; connection: Connection; target: Target }
+    | { ok: false; failure: { property: string; reason: string } };
+
+/**
+ * The connection a resource's `connection` input names, checked at `check` (so at preview, before
+ * any request): a string, configured, with every credential its dialect needs. Builds nothing live.
+ */
+export function checkConnection(value: unknown): CheckedConnection {
+    if (value !== undefined && typeof value !== "string") {
+        return { ok: false, failure: { property: "connection", reason: `must be the name of a connection (a string), got ${typeof value}` } };
+    }
+    try {
+        const connection = connectionNamed(value);
+        assertCredentials(value, connection);
+        return { ok: true, name: value, connection, target: targetOf(connection) };
+    } catch (err) {
+        return { ok: false, failure: { property: "connection", reason: (err as Error).message } };
+    }
+}
+
+/**
+ * Compares the target recorded in state with the one the connection names now. A change replaces
+ * the resource (its users are added at the new target; the old one keeps its own), and says so. A
+ * move from TEST to LIVE is refused until the user accepts that LIVE target by its key fingerprint.
+ * Returns whether the resource must be replaced; state written before targets were recorded has none.
+ */
+export async function targetMoved(what: string, connectionName: string | undefined, recorded: string | undefined, current: string): Promise<boolean> {
+    if (recorded === undefined || recorded === current) return false;
+    const name = connectionName ?? DEFAULT_CONNECTION;
+    const keys = recordedKeys(current);
+    if (recordedMode(recorded) === "TEST" && recordedMode(current) !== "TEST" && currentSettings().acceptLiveTarget !== keys) {
+        throw new ConfigError(`${what}: connection "${name}" moved from TEST to LIVE (${recorded} → ${current}). Nothing was sent. ` +
+            `Applying this adds every user of ${what} to LIVE. If that is intended, accept this LIVE target and run again: ` +
+            `pulumi config set ${NAMESPACE}:acceptLiveTarget ${keys}`);
+    }
+    await warn(`${what}: connection "${name}" now writes to another target (${recorded} → ${current}): ` +
+        `the resource is replaced and its users are added there; the old target keeps its users.`);
+    return true;
+}
+
+/**
+ * Claims `emails` on the connection's target for `owner` and reports a second claim: a check
+ * failure with `tenant-users:strictOwnership`, else a warning naming both resources.
+ */
+export async function checkOwnership(target: Target, owner: string, emails: readonly string[]): Promise<{ property: string; reason: string } | undefined> {
+    const clashes = claimUsers(target.text, owner, emails);
+    if (clashes.length === 0) return undefined;
+    const message = describeClashes(owner, clashes);
+    if (currentSettings().strictOwnership) return { property: "email", reason: message };
+    await warn(message);
+    return undefined;
+}
+
 /** The client and batcher of a connection, created on first use. */
 export function liveConnection(name: string | undefined): Live {
     const key = name ?? DEFAULT_CONNECTION;
     const existing = live.get(key);
     if (existing) return existing;
     const connection = connectionNamed(name);
-    const missing = missingCredentials(connection);
-    if (missing.length) {
-        const where = key === DEFAULT_CONNECTION ? `${NAMESPACE}:` : `${NAMESPACE}:connections.${key}.`;
-        throw new ConfigError(`the ${connection.dialect} connection "${key}" has no ${missing.join(" or ")}: ` +
-            missing.map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} <value>`).join("; "));
-    }
+    assertCredentials(name, connection);
     const s = currentSettings();
     const http = new HttpClient(connection.baseUrl, { maxAttempts: s.maxAttempts, timeoutMs: s.requestTimeoutMs });
     const client = createDialectClient(connection, http);
-    const batcher = new CreateBatcher<BatchItem, UserOutcome>({
+    const batcher = new CreateBatcher<BatchItem, BatchResult>({
         windowMs: s.batchWindowMs,
         streamWindowMs: s.batchWindowMs * STREAM_WINDOW_FACTOR,
         maxWaitMs: s.batchMaxWaitMs,
         maxBatch: client.maxBatch,
         flush: (items) => flushBatch(client, items),
     });
-    const entry = { connection, client, batcher };
+    const entry = { connection, http, client, batcher };
     live.set(key, entry);
     return entry;
-}
-
-/**
- * Up to this many users, a batch for a dialect whose bulk answer only counts outcomes (Zquence,
- * Geldstuck) goes as concurrent single adds rather than one bulk, which would leave every user of
- * a mixed batch `present`. Small batches are where a user reads each status (a handful of declared
- * users, one of them already at the vendor); large ones are where requests count.
- */
-export const SINGLE_ADDS_UP_TO = 4;
-
-/**
- * The vendor calls for a batch of concurrent creates. Two resources declaring the same email share
- * one row (the bulk endpoints want unique emails). Single adds carry an Idempotency-Key and tell
- * created from adopted exactly; the projects API's bulk answer names each user, so it always gets
- * one bulk. If one single add fails for good, the batch fails as a bulk would, and the next `up`
- * repeats the same Idempotency-Keys, so the vendor replays what already landed.
- */
-export async function flushBatch(client: DialectClient, items: BatchItem[]): Promise<UserOutcome[]> {
-    const unique = [...new Map(items.map((i) => [i.user.email, i])).values()];
-    const outcomes = unique.length === 1 || (!client.bulkNamesEachOutcome && unique.length <= SINGLE_ADDS_UP_TO)
-        ? await Promise.all(unique.map((i) => client.addUser(i.user, i.idempotencyKey)))
-        : await client.addUsersBulk(unique.map((i) => i.user));
-    const byEmail = new Map(unique.map((item, i) => [item.user.email, outcomes[i]]));
-    return items.map((i) => byEmail.get(i.user.email)!);
 }
 
 /** A new resource passed check: its create follows (at `up`; at preview nothing follows, harmlessly). */

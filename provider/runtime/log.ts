@@ -4,13 +4,45 @@
  * progress are shown. Never pass a credential to these functions.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { EmailLogging } from "./config";
+
+let emailLogging: EmailLogging = "full";
+
+/** Set from `tenant-users:logEmails` when the provider is configured. */
+export function setEmailLogging(mode: EmailLogging): void {
+    emailLogging = mode;
+}
+
+// Loose on purpose: anything that looks like an address in a message is treated as one.
+const EMAIL_IN_TEXT = /[^\s"'<>(),:;\[\]]+@[^\s"'<>(),:;\[\]]+\.[a-z0-9-]{2,}/gi;
+
+/** `ada@example.com` → `a***@example.com`: enough to tell users apart in a review, not to mail them. */
+export function maskEmail(email: string): string {
+    const at = email.lastIndexOf("@");
+    return at <= 0 ? "***" : `${email[0]}***${email.slice(at)}`;
+}
+
+/**
+ * Every email in `text` as `tenant-users:logEmails` says: unchanged (`full`), masked, or replaced by
+ * `<email>` (`count`). Applied to every message, warning and error the provider sends out, so a
+ * message built anywhere cannot reveal more than the setting allows.
+ */
+export function scrubEmails(text: string): string {
+    if (emailLogging === "full") return text;
+    return text.replace(EMAIL_IN_TEXT, (e) => (emailLogging === "masked" ? maskEmail(e) : "<email>"));
+}
+
+/** `: a, b and 3 more` naming users in a message, or nothing when `logEmails` is `count` (the caller gives the number). */
+export function naming(emails: string[], limit = 10): string {
+    return emailLogging === "count" || emails.length === 0 ? "" : `: ${listSome(emails, limit)}`;
+}
 
 export function info(message: string): Promise<void> {
-    return pulumi.log.info(message).catch(() => undefined);
+    return pulumi.log.info(scrubEmails(message)).catch(() => undefined);
 }
 
 export function warn(message: string): Promise<void> {
-    return pulumi.log.warn(message).catch(() => undefined);
+    return pulumi.log.warn(scrubEmails(message)).catch(() => undefined);
 }
 
 /** At most `limit` items, then "and N more", so a 10,000-row message stays readable. */

@@ -5,12 +5,15 @@
  * at the vendor, so changed fields are reported and not applied, and removed users are forgotten.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { DialectClient, UserOutcome } from "../dialects/types";
+import type { Connection, DialectClient, UserOutcome } from "../dialects/types";
+import { redact } from "../errors";
 import { pack, rosterSummary, unpack } from "../roster-codec";
 import { NormalizedUser, validateRoster } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
-import { connectionNamed, liveConnection } from "./connections";
-import { info, listSome, warn } from "./log";
+import { checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
+import { info, listSome, naming, scrubEmails, warn } from "./log";
+import { mayHaveLanded, settledKind } from "./outcomes";
+import { targetOf } from "./target";
 import { UNKNOWN } from "./user-controller";
 
 export type OnInvalid = "fail" | "report";
@@ -18,8 +21,12 @@ export const DEFAULT_CHUNK_SIZE = 1000;
 export const DEFAULT_CONCURRENCY = 2;
 const MUTABLE = ["name", "phone", "country"] as const;
 
-/** One recorded user: [email, name, phone, country, status, vendor id]; tuples keep state small. */
-type Record_ = [string, string | null, string | null, string | null, "c" | "a" | "p", string | null];
+/**
+ * One recorded user: [email, name, phone, country, status, vendor id]; tuples keep state small.
+ * Status `c` created, `a` adopted, `p` present, `u` unsettled: sent in a call whose answer was lost,
+ * recorded only by a failed `up` and sent again by the next one.
+ */
+type RecordedUser = [string, string | null, string | null, string | null, "c" | "a" | "p" | "u", string | null];
 interface InvalidRow { row: number; email?: string; field: string; reason: string }
 interface Desired { users: NormalizedUser[]; invalid: InvalidRow[] }
 
@@ -31,10 +38,12 @@ export interface RosterInputs {
     concurrency: number;
     onInvalid: OnInvalid;
     connection?: string;
+    /** Where the connection writes (dialect, TEST/LIVE, origin, key fingerprint), set by `check`. */
+    target: string;
 }
 
 export interface RosterOutputs {
-    users: string; // packed Record_[]
+    users: string; // packed RecordedUser[]
     summary: string;
     label: string;
     connection: string;
@@ -44,24 +53,22 @@ export interface RosterOutputs {
     adoptedCount: number;
     presentCount: number;
     createdEmails: string[];
+    /** Users recorded `present` by the last `up` that sent anything: the vendor holds them, and we may have created them. */
+    uncertainEmails: string[];
     failed: { email: string; error: string }[];
     invalid: InvalidRow[];
     /** false only in the state a failed run recorded (its chunks that did land). */
     complete: boolean;
+    /** Where the users were added (see `./target`); absent in state written before targets were recorded. */
+    target?: string;
 }
 
 export async function check(_olds: unknown, news: Record<string, any>): Promise<dynamic.CheckResult> {
     const failures: dynamic.CheckFailure[] = [];
-    if (news.connection !== undefined && typeof news.connection !== "string") {
-        return { inputs: news, failures: [{ property: "connection", reason: `must be the name of a connection (a string), got ${typeof news.connection}` }] };
-    }
-    const connection: string | undefined = news.connection;
-    let conn;
-    try {
-        conn = connectionNamed(connection);
-    } catch (err) {
-        return { inputs: news, failures: [{ property: "connection", reason: (err as Error).message }] };
-    }
+    const checked = checkConnection(news.connection);
+    if (!checked.ok) return { inputs: news, failures: [checked.failure] };
+    const connection = checked.name;
+    const conn = checked.connection;
     const onInvalid: OnInvalid = news.onInvalid ?? "fail";
     if (onInvalid !== "fail" && onInvalid !== "report") failures.push({ property: "onInvalid", reason: `must be "fail" or "report", got ${JSON.stringify(onInvalid)}` });
     const limit = conn.dialect === "projects" ? 1000 : 10_000;
@@ -73,42 +80,57 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
         failures.push({ property: "concurrency", reason: `must be a whole number from 1 to 16, got ${concurrency}` });
     }
-    const base = { label: news.label, chunkSize, concurrency, onInvalid, ...(connection !== undefined ? { connection } : {}) };
+    const base = { label: news.label, chunkSize, concurrency, onInvalid, ...(connection !== undefined ? { connection } : {}), target: checked.target.text };
     // Rows computed by another resource are checked when they are known, at `up`.
     if (news.users === UNKNOWN || news.users === undefined) return { inputs: { ...news, ...base }, failures };
 
     const rows = unpack<{ rows: unknown[] }>(news.users).rows;
     const result = validateRoster(rows, conn.dialect, { onInvalid: onInvalid === "report" ? "report" : "fail" });
-    failures.push(...result.failures);
+    failures.push(...result.failures.map((f) => ({ ...f, reason: scrubEmails(f.reason) })));
     // Rows are numbered from 1 for people (the schema's `row` is the 0-based index into `users`).
     const invalid = result.invalid.map((r) => ({ ...r, row: r.row + 1 }));
     const desired: Desired = { users: result.users, invalid };
+    const clash = await checkOwnership(checked.target, `TenantUserRoster ${news.label}`, result.users.map((u) => u.email));
+    if (clash) failures.push({ ...clash, property: "users", reason: scrubEmails(clash.reason) });
     return {
         inputs: { ...base, users: pack(desired), summary: rosterSummary(result.users) },
         failures,
     };
 }
 
-interface Plan { add: NormalizedUser[]; keep: Record_[]; forget: string[]; ignored: string[]; desired: Desired }
+interface Plan {
+    add: NormalizedUser[];
+    keep: RecordedUser[];
+    forget: string[];
+    ignored: string[];
+    desired: Desired;
+    /** Emails among `add` whose earlier add lost its answer. */
+    unsettled: Set<string>;
+}
 
 function plan(recordedPacked: string | undefined, desiredPacked: string): Plan {
-    const recorded = recordedPacked ? unpack<Record_[]>(recordedPacked) : [];
+    const recorded = recordedPacked ? unpack<RecordedUser[]>(recordedPacked) : [];
     const desired = unpack<Desired>(desiredPacked);
     const byEmail = new Map(recorded.map((r) => [r[0], r]));
     const wanted = new Set(desired.users.map((u) => u.email));
     const add: NormalizedUser[] = [];
-    const keep: Record_[] = [];
+    const keep: RecordedUser[] = [];
     const ignored: string[] = [];
+    const unsettled = new Set<string>();
     for (const u of desired.users) {
         const r = byEmail.get(u.email);
-        if (!r) { add.push(u); continue; }
+        if (!r || r[4] === "u") {
+            add.push(u);
+            if (r) unsettled.add(u.email);
+            continue;
+        }
         keep.push(r);
         const held = { name: r[1], phone: r[2], country: r[3] };
         const changed = MUTABLE.filter((f) => u[f] !== undefined && u[f] !== held[f]);
         if (changed.length) ignored.push(`${u.email} (${changed.join(", ")})`);
     }
     const forget = recorded.filter((r) => !wanted.has(r[0])).map((r) => r[0]);
-    return { add, keep, forget, ignored, desired };
+    return { add, keep, forget, ignored, desired, unsettled };
 }
 
 export async function diff(_id: string, olds: RosterOutputs, news: RosterInputs): Promise<dynamic.DiffResult> {
@@ -116,16 +138,22 @@ export async function diff(_id: string, olds: RosterOutputs, news: RosterInputs)
         await info(`roster ${news.label}: the connection changed, so every user is sent to the new tenant; the old tenant keeps its users.`);
         return { changes: true, replaces: ["connection"], deleteBeforeReplace: false };
     }
+    if (await targetMoved(`roster ${news.label}`, news.connection, olds.target, news.target)) {
+        return { changes: true, replaces: ["target"], deleteBeforeReplace: false };
+    }
     if (news.users === UNKNOWN) return { changes: true };
     const p = plan(olds.users, news.users);
     const lines: string[] = [];
-    if (p.add.length) lines.push(`+ ${p.add.length} to add: ${listSome(p.add.map((u) => u.email), 20)}`);
-    if (p.forget.length) lines.push(`- ${p.forget.length} to forget (removed from the stack, NOT deleted at the vendor, which has no delete API): ${listSome(p.forget, 20)}`);
-    if (p.ignored.length) lines.push(`~ ${p.ignored.length} changed but not applied (the ${olds.dialect} API cannot update users; the vendor keeps its values): ${listSome(p.ignored, 10)}`);
+    if (p.add.length) lines.push(`+ ${p.add.length} to add${naming(p.add.map((u) => u.email), 20)}`);
+    if (p.unsettled.size) lines.push(`? ${p.unsettled.size} of them unsettled: a failed up lost the answer for them, so they are sent again and, if the vendor holds them, recorded present`);
+    if (p.forget.length) lines.push(`- ${p.forget.length} to forget (removed from the stack, NOT deleted at the vendor, which has no delete API)${naming(p.forget, 20)}`);
+    if (p.ignored.length) lines.push(`~ ${p.ignored.length} changed but not applied (the ${olds.dialect} API cannot update users; the vendor keeps its values)${naming(p.ignored, 10)}`);
     if (p.desired.invalid.length) lines.push(`! ${p.desired.invalid.length} invalid rows left out (onInvalid: "report"): ${listSome(p.desired.invalid.map(describeInvalid), 10)}`);
     if (lines.length) await info(`roster ${news.label}:\n${lines.join("\n")}`);
     const invalidChanged = (olds.invalid?.length ?? 0) !== p.desired.invalid.length;
-    return { changes: p.add.length > 0 || p.forget.length > 0 || invalidChanged, replaces: [], deleteBeforeReplace: false };
+    // State from before targets were recorded gets its target written by an update that sends nothing new.
+    const recordTarget = olds.target === undefined;
+    return { changes: p.add.length > 0 || p.forget.length > 0 || invalidChanged || recordTarget, replaces: [], deleteBeforeReplace: false };
 }
 
 export async function create(inputs: RosterInputs): Promise<dynamic.CreateResult> {
@@ -141,27 +169,40 @@ export async function update(id: string, olds: RosterOutputs, news: RosterInputs
 async function apply(id: string, olds: RosterOutputs | undefined, inputs: RosterInputs & { __provider?: string }): Promise<RosterOutputs> {
     const live = liveConnection(inputs.connection);
     const p = plan(olds?.users, inputs.users);
-    if (p.forget.length) await warn(`roster ${inputs.label}: ${p.forget.length} users forgotten, not deleted at the vendor: ${listSome(p.forget)}`);
+    if (p.forget.length) await warn(`roster ${inputs.label}: ${p.forget.length} users forgotten, not deleted at the vendor${naming(p.forget)}`);
     const recorded = [...p.keep];
     const failed: RosterOutputs["failed"] = [];
     const createdEmails: string[] = [];
+    const uncertainEmails: string[] = [];
+    const warnings: string[] = [];
     const result = await sendChunks(live.client, p.add, inputs, (outcomes) => {
         for (const o of outcomes) {
+            if (o.warning) warnings.push(`${o.email}: ${o.warning}`);
             if (o.kind === "failed") { failed.push({ email: o.email, error: o.error?.code ?? "failed" }); continue; }
-            if (o.kind === "created") createdEmails.push(o.email);
-            recorded.push(toRecord(o, p.add));
+            const kind = settledKind(o.kind, p.unsettled.has(o.email));
+            if (kind === "created") createdEmails.push(o.email);
+            if (kind === "present") uncertainEmails.push(o.email);
+            recorded.push(toRecord({ ...o, kind }, p.add));
         }
-    });
-    // `createdEmails` triggers downstream automation: an update that sends nothing keeps the last
-    // run's list (so nothing re-runs), and a run after a failed one also reports what that one created.
-    const carried = olds && (p.add.length === 0 || olds.complete === false) ? olds.createdEmails ?? [] : [];
-    const outs = outputs(inputs, live.connection.dialect, recorded, [...carried, ...createdEmails], failed, p.desired.invalid);
-    if (failed.length) await warn(`roster ${inputs.label}: the vendor rejected ${failed.length} users, left out of state and retried on the next up: ${listSome(failed.map((f) => `${f.email} (${f.error})`))}`);
+    }, (lost) => recorded.push(...lost.map((u): RecordedUser => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null, "u", null])));
+    // The lists trigger downstream automation: an update that sends nothing keeps the last run's
+    // lists (so nothing re-runs), and a run after a failed one also reports what that one settled.
+    const carry = olds !== undefined && (p.add.length === 0 || olds.complete === false);
+    const outs = outputs(inputs, live.connection, recorded, {
+        created: [...(carry ? olds.createdEmails ?? [] : []), ...createdEmails],
+        uncertain: [...(carry ? olds.uncertainEmails ?? [] : []), ...uncertainEmails],
+    }, failed, p.desired.invalid);
+    if (warnings.length) await warn(`roster ${inputs.label}: ${warnings.length} answers could not be matched exactly and were read cautiously: ${listSome(warnings, 5)}`);
+    if (failed.length) await warn(`roster ${inputs.label}: the vendor rejected ${failed.length} users, left out of state and retried on the next up${naming(failed.map((f) => `${f.email} (${f.error})`))}`);
     if (result.error) {
         // Partial progress: the engine records `properties` as this resource's state and fails the
         // step with `reasons`; the next `up` sends only what is still missing.
-        const done = recorded.length - p.keep.length;
-        const message = `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${result.error.message}. ` +
+        const done = recorded.filter((r) => r[4] !== "u").length - p.keep.length;
+        const lost = recorded.filter((r) => r[4] === "u").length;
+        // The reason is stored in state and printed: scrubbed like any error (credentials, and emails per logEmails).
+        const why = scrubEmails(redact(result.error.message, credentialsOf(live.connection)));
+        const message = `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${why}. ` +
+            (lost ? `The answer for ${lost} users was lost, so they may exist: they are recorded as unsettled and sent again. ` : "") +
             `What was sent is recorded; run \`pulumi up\` again to send the rest.`;
         throw Object.assign(new Error(message), { id, properties: { ...outs, complete: false, __provider: inputs.__provider }, reasons: [message] });
     }
@@ -173,7 +214,7 @@ function describeInvalid(r: InvalidRow): string {
 }
 
 const lookups = new WeakMap<NormalizedUser[], Map<string, NormalizedUser>>();
-function toRecord(o: UserOutcome, sent: NormalizedUser[]): Record_ {
+function toRecord(o: UserOutcome, sent: NormalizedUser[]): RecordedUser {
     let byEmail = lookups.get(sent);
     if (!byEmail) { byEmail = new Map(sent.map((u) => [u.email, u])); lookups.set(sent, byEmail); }
     const u = { ...byEmail.get(o.email), ...Object.fromEntries(Object.entries(o.user ?? {}).filter(([, v]) => v != null)) } as NormalizedUser;
@@ -181,20 +222,28 @@ function toRecord(o: UserOutcome, sent: NormalizedUser[]): Record_ {
     return [o.email, u.name ?? null, u.phone ?? null, u.country ?? null, status, o.id ?? null];
 }
 
-function outputs(inputs: RosterInputs, dialect: string, recorded: Record_[], createdEmails: string[], failed: RosterOutputs["failed"], invalid: InvalidRow[]): RosterOutputs {
+function credentialsOf(conn: Connection): string[] {
+    return [conn.apiKey, conn.apiSecret, conn.secretKey].filter((v): v is string => typeof v === "string");
+}
+
+function outputs(inputs: RosterInputs, conn: Connection, recorded: RecordedUser[], emails: { created: string[]; uncertain: string[] },
+    failed: RosterOutputs["failed"], invalid: InvalidRow[]): RosterOutputs {
     recorded.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const count = (s: Record_[4]) => recorded.reduce((n, r) => n + (r[4] === s ? 1 : 0), 0);
+    const count = (s: RecordedUser[4]) => recorded.reduce((n, r) => n + (r[4] === s ? 1 : 0), 0);
+    const settled = recorded.filter((r) => r[4] !== "u");
     return {
         users: pack(recorded),
-        summary: rosterSummary(recorded.map(([email, name, phone, country]) => ({ email, name, phone, country }))),
+        summary: rosterSummary(settled.map(([email, name, phone, country]) => ({ email, name, phone, country }))),
         label: inputs.label,
         connection: inputs.connection ?? DEFAULT_CONNECTION,
-        dialect,
-        userCount: recorded.length,
+        dialect: conn.dialect,
+        target: targetOf(conn).text,
+        userCount: settled.length,
         createdCount: count("c"),
         adoptedCount: count("a"),
         presentCount: count("p"),
-        createdEmails,
+        createdEmails: emails.created,
+        uncertainEmails: emails.uncertain,
         failed,
         invalid,
         complete: true,
@@ -206,7 +255,7 @@ function outputs(inputs: RosterInputs, dialect: string, recorded: Record_[], cre
  * After a chunk fails for good no new chunk starts; those in flight finish and are recorded.
  */
 async function sendChunks(client: DialectClient, users: NormalizedUser[], inputs: RosterInputs,
-    onOutcomes: (o: UserOutcome[]) => void): Promise<{ error?: Error }> {
+    onOutcomes: (o: UserOutcome[]) => void, onLost: (chunk: NormalizedUser[]) => void): Promise<{ error?: Error }> {
     const size = Math.min(inputs.chunkSize, client.maxBatch);
     const chunks: NormalizedUser[][] = [];
     for (let i = 0; i < users.length; i += size) chunks.push(users.slice(i, i + size));
@@ -224,6 +273,8 @@ async function sendChunks(client: DialectClient, users: NormalizedUser[], inputs
                 await info(`roster ${inputs.label}: chunk ${index + 1}/${chunks.length} done (${sent}/${users.length} users): ` +
                     `${n("created")} created, ${n("adopted")} adopted, ${n("present")} present, ${n("failed")} failed`);
             } catch (err) {
+                // A lost answer may have been committed: its users are recorded as unsettled.
+                if (mayHaveLanded(err)) onLost(chunks[index]);
                 error ??= err as Error;
             }
         }

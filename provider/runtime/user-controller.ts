@@ -7,12 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { UserOutcome } from "../dialects/types";
+import type { Connection, UserOutcome } from "../dialects/types";
 import { failedOutcomeError } from "../dialects";
 import { NormalizedUser, validateUser } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
-import { announceCreate, connectionNamed, liveConnection } from "./connections";
-import { Coalescer, listSome, warn } from "./log";
+import { announceCreate, checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
+import { Coalescer, naming, scrubEmails, warn } from "./log";
+import { mayHaveLanded, settledKind } from "./outcomes";
+import { targetOf } from "./target";
 
 /** What the engine sends for a value not known until `up` (an Output of another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -28,52 +30,62 @@ export interface UserInputs {
     connection?: string;
     /** `<project>/<stack>/<resource name>`: makes the single create's Idempotency-Key stable across retries and runs. */
     idempotencyScope: string;
+    /** Where the connection writes (dialect, TEST/LIVE, origin, key fingerprint), set by `check`. */
+    target: string;
 }
 
 export interface UserOutputs extends NormalizedUser {
-    /** `created` by this stack, `adopted` (already at the vendor), or `present` (there, origin unknown). */
-    status: "created" | "adopted" | "present";
+    /**
+     * `created` by this stack, `adopted` (the vendor held it before we asked), `present` (there, origin
+     * unknown), or `unsettled` (only in the state of a failed `up`: the add's answer was lost).
+     */
+    status: "created" | "adopted" | "present" | "unsettled";
     userId?: string;
     connection: string;
     dialect: string;
     idempotencyScope: string;
+    /** Where the user was added (see `./target`); absent in state written before targets were recorded. */
+    target?: string;
 }
 
 export async function check(olds: Record<string, unknown>, news: Record<string, any>): Promise<dynamic.CheckResult> {
-    if (news.connection !== undefined && typeof news.connection !== "string") {
-        return { inputs: news, failures: [{ property: "connection", reason: `must be the name of a connection (a string), got ${typeof news.connection}` }] };
-    }
-    const connection: string | undefined = news.connection;
-    const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope };
-    let dialect;
-    try {
-        dialect = connectionNamed(connection).dialect;
-    } catch (err) {
-        return { inputs: news, failures: [{ property: "connection", reason: (err as Error).message }] };
-    }
+    const checked = checkConnection(news.connection);
+    if (!checked.ok) return { inputs: news, failures: [checked.failure] };
+    const connection = checked.name;
+    const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope, target: checked.target.text };
+    const dialect = checked.connection.dialect;
     const fields: Record<string, unknown> = {};
     const unknownFields: Record<string, string> = {};
     for (const [k, v] of Object.entries(news)) {
-        if (k === "__provider" || k === "connection" || k === "idempotencyScope" || v === undefined || v === null) continue;
+        if (k === "__provider" || k === "connection" || k === "idempotencyScope" || k === "target" || v === undefined || v === null) continue;
         // A value computed by another resource is validated when it is known, at `up`.
         if (v === UNKNOWN) unknownFields[k] = v;
         else fields[k] = v;
     }
     if (Object.keys(unknownFields).length > 0 && !("email" in fields)) {
-        return { inputs: { ...news }, failures: [] };
+        return { inputs: { ...news, ...passthrough }, failures: [] };
     }
     if (!("email" in fields) && !("email" in unknownFields)) fields.email = undefined;
     const { user, failures } = validateUser(fields, dialect);
-    if (!user) return { inputs: news, failures };
+    const scrubbed = failures.map((f) => ({ ...f, reason: scrubEmails(f.reason) }));
+    if (!user) return { inputs: news, failures: scrubbed };
+    const owner = `TenantUser ${String(news.idempotencyScope ?? "").split("/").slice(2).join("/")}`;
+    const clash = await checkOwnership(checked.target, owner, [user.email]);
+    if (clash) scrubbed.push({ ...clash, reason: scrubEmails(clash.reason) });
     // A resource with no previous inputs is about to be created: tell the batcher to expect it.
-    if (failures.length === 0 && Object.keys(olds ?? {}).length === 0) announceCreate(connection);
-    return { inputs: { ...user, ...unknownFields, ...passthrough }, failures };
+    if (scrubbed.length === 0 && Object.keys(olds ?? {}).length === 0) announceCreate(connection);
+    return { inputs: { ...user, ...unknownFields, ...passthrough }, failures: scrubbed };
 }
 
 export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Promise<dynamic.DiffResult> {
     const replaces: string[] = [];
     if (olds.email !== news.email) replaces.push("email");
     if ((olds.connection ?? DEFAULT_CONNECTION) !== (news.connection ?? DEFAULT_CONNECTION)) replaces.push("connection");
+    else if (await targetMoved(`TenantUser ${olds.email}`, news.connection, olds.target, news.target)) replaces.push("target");
+    // State from before targets were recorded gets its target written by an update that sends nothing.
+    const recordTarget = olds.target === undefined;
+    // A user whose add lost its answer is added again (the engine also retries a partly-failed create).
+    const unsettled = olds.status === "unsettled";
     if (replaces.length === 0) {
         const ignored = MUTABLE_FIELDS.filter((f) => news[f] !== undefined && news[f] !== UNKNOWN && news[f] !== olds[f]);
         if (ignored.length > 0) {
@@ -82,7 +94,7 @@ export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Pr
                 `Change it at the vendor, or change the email to create a new user.`);
         }
     }
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    return { changes: replaces.length > 0 || recordTarget || unsettled, replaces, deleteBeforeReplace: false };
 }
 
 /**
@@ -95,17 +107,42 @@ export function idempotencyKey(scope: string, user: NormalizedUser): string {
     return `tu-${createHash("sha256").update(`${scope}\n${fields}`).digest("hex").slice(0, 40)}`;
 }
 
-export async function create(inputs: UserInputs): Promise<dynamic.CreateResult> {
-    const live = liveConnection(inputs.connection);
-    const user = pick(inputs, USER_FIELDS) as NormalizedUser;
-    const outcome = await live.batcher.add({ user, idempotencyKey: idempotencyKey(inputs.idempotencyScope, user) });
-    if (outcome.kind === "failed") {
-        throw failedOutcomeError(outcome, live.connection.dialect);
-    }
-    return { id: user.email, outs: outputsFor(inputs, user, outcome, live.connection.dialect) };
+export async function create(inputs: UserInputs & { __provider?: string }): Promise<dynamic.CreateResult> {
+    const outs = await addUser(inputs, false);
+    return { id: outs.email, outs };
 }
 
-function outputsFor(inputs: UserInputs, user: NormalizedUser, outcome: UserOutcome, dialect: string): UserOutputs {
+/**
+ * Adds the user through the connection's batcher and returns the outputs to record. A refusal
+ * fails the resource; a lost answer records it as `unsettled` (through the engine's partial-state
+ * path) so the next `up` adds it again and, if the vendor then holds it, says `present`, not `adopted`.
+ */
+async function addUser(inputs: UserInputs & { __provider?: string }, wasUnsettled: boolean): Promise<UserOutputs> {
+    const live = liveConnection(inputs.connection);
+    const user = pick(inputs, USER_FIELDS) as NormalizedUser;
+    let outcome: UserOutcome;
+    try {
+        const result = await live.batcher.add({ user, idempotencyKey: idempotencyKey(inputs.idempotencyScope, user) });
+        if (result.status === "rejected") throw result.reason;
+        outcome = result.value;
+    } catch (error) {
+        if (error instanceof Error) error.message = scrubEmails(error.message);
+        if (!mayHaveLanded(error)) throw error;
+        const message = `TenantUser ${user.email}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
+            `State records it as unsettled; run \`pulumi up\` again to settle it.`;
+        const properties = { ...outputsFor(inputs, user, { email: user.email, kind: "present" }, live.connection), status: "unsettled", __provider: inputs.__provider };
+        throw Object.assign(new Error(scrubEmails(message)), { id: user.email, properties, reasons: [scrubEmails(message)] });
+    }
+    if (outcome.kind === "failed") {
+        const error = failedOutcomeError(outcome, live.connection.dialect);
+        error.message = scrubEmails(error.message);
+        throw error;
+    }
+    if (outcome.warning) await warn(`TenantUser ${user.email}: ${outcome.warning}`);
+    return outputsFor(inputs, user, { ...outcome, kind: settledKind(outcome.kind, wasUnsettled) }, live.connection);
+}
+
+function outputsFor(inputs: UserInputs, user: NormalizedUser, outcome: UserOutcome, connection: Connection): UserOutputs {
     // The vendor's record wins where it sent one (an adopted user keeps the vendor's name).
     const held = { ...user, ...definedOnly(outcome.user ?? {}) };
     return {
@@ -114,19 +151,22 @@ function outputsFor(inputs: UserInputs, user: NormalizedUser, outcome: UserOutco
         status: outcome.kind as UserOutputs["status"],
         ...(outcome.id ? { userId: outcome.id } : {}),
         connection: inputs.connection ?? DEFAULT_CONNECTION,
-        dialect,
+        dialect: connection.dialect,
         idempotencyScope: inputs.idempotencyScope,
+        // What the batcher actually wrote to, not what check saw: the two are one connection.
+        target: targetOf(connection).text,
     };
 }
 
 /** Nothing to send: diff only reports replacements, and ignored field changes keep the vendor's values. */
 export async function update(_id: string, olds: UserOutputs, news: UserInputs): Promise<dynamic.UpdateResult> {
-    return { outs: { ...olds, idempotencyScope: news.idempotencyScope } };
+    if (olds.status === "unsettled") return { outs: await addUser(news, true) };
+    return { outs: { ...olds, idempotencyScope: news.idempotencyScope, target: olds.target ?? news.target } };
 }
 
 const forgotten = new Coalescer(100, (emails) =>
     warn(`${emails.length} tenant user${emails.length > 1 ? "s were" : " was"} removed from the stack but not from the vendor ` +
-        `(the APIs have no delete endpoint): ${listSome(emails)}. Remove them in the vendor's dashboard if they must go.`));
+        `(the APIs have no delete endpoint)${naming(emails)}. Remove them in the vendor's dashboard if they must go.`));
 
 export async function del(_id: string, props: UserOutputs): Promise<void> {
     await forgotten.add(props.email);

@@ -24,8 +24,8 @@ describe("provider settings", () => {
     });
 
     it("reads named connections from tenant-users:connections", () => {
-        const s = parseSettings(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "http://x/projects", secretKey: "sk_test_1" } }) }), {});
-        expect(s.connections.get("acme")).to.deep.equal({ dialect: "projects", baseUrl: "http://x/projects", secretKey: "sk_test_1" });
+        const s = parseSettings(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "https://x/projects", secretKey: "sk_test_1" } }) }), {});
+        expect(s.connections.get("acme")).to.deep.equal({ dialect: "projects", baseUrl: "https://x/projects", secretKey: "sk_test_1" });
     });
 
     it("refuses an unknown dialect naming the key and the command to fix it", () => {
@@ -49,7 +49,8 @@ describe("TenantUser check", () => {
     it("normalizes the email and keeps the connection and idempotency scope", async () => {
         const r = await user.check({}, { email: "  Ada@Example.COM ", idempotencyScope: "p/s/ada" });
         expect(r.failures).to.deep.equal([]);
-        expect(r.inputs).to.deep.equal({ email: "ada@example.com", idempotencyScope: "p/s/ada" });
+        expect(r.inputs).to.deep.equal({ email: "ada@example.com", idempotencyScope: "p/s/ada", target: r.inputs.target });
+        expect(r.inputs.target).to.match(/^zquence http:\/\/127\.0\.0\.1:1\/zquence · keys [0-9a-f]{12}$/);
     });
 
     it("fails on an invalid email naming the field", async () => {
@@ -69,13 +70,13 @@ describe("TenantUser check", () => {
     });
 
     it("replaces the resource when the email changes", async () => {
-        const d = await user.diff("a", { email: "a@x.io", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s" }, { email: "b@x.io", idempotencyScope: "s" });
+        const d = await user.diff("a", { email: "a@x.io", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s", target: "t" }, { email: "b@x.io", idempotencyScope: "s", target: "t" });
         expect(d).to.include({ changes: true });
         expect(d.replaces).to.deep.equal(["email"]);
     });
 
     it("reports no change for a new name, which the API cannot apply", async () => {
-        const d = await user.diff("a", { email: "a@x.io", name: "A", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s" }, { email: "a@x.io", name: "B", idempotencyScope: "s" });
+        const d = await user.diff("a", { email: "a@x.io", name: "A", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s", target: "t" }, { email: "a@x.io", name: "B", idempotencyScope: "s", target: "t" });
         expect(d.changes).to.equal(false);
     });
 

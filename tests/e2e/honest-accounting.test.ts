@@ -1,0 +1,57 @@
+/**
+ * Honest accounting through the real CLI: what the outputs claim after lost answers, and what
+ * preview says when two resources declare one person.
+ */
+import { expect } from "chai";
+import { TestStack, writeProgram } from "../harness/pulumi";
+import { makeUsers, newTenant, ROSTER_PROGRAM, RunningEmulator, runEmulator, writeJson } from "./support";
+
+const TWO_OWNERS_PROGRAM = `
+import { TenantUser, TenantUserRoster } from "pulumi-tenant-users";
+new TenantUser("ada-direct", { email: "ADA@example.com", name: "Ada" });
+new TenantUserRoster("staff", { users: [{ email: "ada@example.com", name: "Ada Lovelace" }, { email: "bob@example.com" }] });
+`;
+
+describe("honest accounting through the CLI", function () {
+    this.timeout(300_000);
+    let emu: RunningEmulator;
+    const stacks: TestStack[] = [];
+
+    before(async () => { emu = await runEmulator(); });
+    after(async () => {
+        for (const s of stacks) await s.dispose();
+        await emu?.close();
+    });
+
+    it("reports users whose every bulk answer was lost as present on the next up, never adopted", async () => {
+        const tenant = await newTenant(emu, "geldstuck");
+        const users = makeUsers("geldstuck", 40, "lost");
+        const dir = writeProgram(ROSTER_PROGRAM, "accounting-lost");
+        writeJson(dir, "users.json", users);
+        writeJson(dir, "options.json", { chunkSize: 10 });
+        const stack = await TestStack.create({ workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
+        stacks.push(stack);
+        const fault = await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", probabilities: { "drop-after-commit": 1 } });
+
+        const first = await stack.up({ expectFailure: true });
+        expect(first.text).to.match(/answer for \d+ users was lost/);
+        expect((await emu.control.faults()).find((f) => f.faultId === fault)?.matched).to.be.greaterThan(0);
+        await emu.control.clearFaults();
+
+        const second = await stack.up();
+        const out = second.outputs!;
+        expect(out.adoptedCount).to.equal(0);
+        expect((out.createdCount as number) + (out.presentCount as number)).to.equal(users.length);
+        expect((await emu.control.users(tenant.tenantId)).length).to.equal(users.length);
+    });
+
+    it("previews a warning naming both resources when a TenantUser and a roster declare one email in different case", async () => {
+        const tenant = await newTenant(emu, "zquence");
+        const stack = await TestStack.create({ workDir: writeProgram(TWO_OWNERS_PROGRAM, "accounting-owners"), config: tenant.config });
+        stacks.push(stack);
+        const preview = await stack.preview();
+        expect(preview.text).to.match(/declares 1 user another resource of this stack already declares/);
+        expect(preview.text).to.match(/TenantUser ada-direct/).and.to.match(/TenantUserRoster staff/);
+        expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
+    });
+});

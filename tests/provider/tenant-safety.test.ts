@@ -1,0 +1,140 @@
+/**
+ * Tenant safety in the provider process: which tenant and mode a write goes to, and what the
+ * provider's messages may say. The same behaviours are checked through the real CLI in
+ * tests/e2e/tenant-safety.test.ts; these pin each rule down fast.
+ */
+import { expect } from "chai";
+import { parseSettings } from "../../provider/runtime/config";
+import { checkConnection, configureFrom } from "../../provider/runtime/connections";
+import { maskEmail, scrubEmails, setEmailLogging } from "../../provider/runtime/log";
+import { pack } from "../../provider/roster-codec";
+import * as roster from "../../provider/runtime/roster-controller";
+import * as user from "../../provider/runtime/user-controller";
+import { targetOf } from "../../provider/runtime/target";
+
+const source = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+const projects = (secretKey: string, extra: Record<string, string> = {}) => ({
+    "tenant-users:dialect": "projects", "tenant-users:baseUrl": "http://127.0.0.1:9/projects", "tenant-users:secretKey": secretKey, ...extra,
+});
+// Not key-shaped, so no pattern redactor could hide it by accident.
+const PLAIN_SECRET = "correct horse battery staple 42";
+
+describe("credentials of named connections", () => {
+    it("never fills a named connection's missing key from the vendors' environment variables", () => {
+        const s = parseSettings(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "https://p.example/projects" } }) }),
+            { PROJECTS_SECRET_KEY: "sk_live_from_the_shell" });
+        expect(s.connections.get("acme")!.secretKey).to.equal(undefined);
+    });
+
+    it("still fills the default connection's keys from the vendors' environment variables", () => {
+        const s = parseSettings(source({ "tenant-users:dialect": "projects", "tenant-users:baseUrl": "https://p.example/projects" }), { PROJECTS_SECRET_KEY: "sk_test_env" });
+        expect(s.connections.get("default")!.secretKey).to.equal("sk_test_env");
+    });
+
+    it("fails check of a named connection without its key, naming the connection and the key", () => {
+        configureFrom(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "zquence", baseUrl: "https://z.example", apiKey: "k" } }) }));
+        const checked = checkConnection("acme");
+        expect(checked.ok).to.equal(false);
+        const reason = checked.ok ? "" : checked.failure.reason;
+        expect(reason).to.include('connection "acme"').and.to.include("apiSecret").and.to.include("tenant-users:connections.acme.apiSecret");
+    });
+});
+
+describe("plain http", () => {
+    const withBaseUrl = (baseUrl: string) => () => parseSettings(source({ "tenant-users:dialect": "zquence", "tenant-users:baseUrl": baseUrl }), {});
+
+    it("refuses an http:// base URL to a host that is not this machine, naming the key and the reason", () => {
+        expect(withBaseUrl("http://api.zquence.com")).to.throw(/tenant-users:baseUrl .*plain http:\/\/.*https:\/\/api\.zquence\.com/);
+    });
+
+    it("refuses an http:// base URL to a private-network address", () => {
+        expect(withBaseUrl("http://10.1.2.3:8080/zquence")).to.throw(/plain http:\/\//);
+    });
+
+    it("accepts http:// to loopback hosts, where the emulator runs", () => {
+        for (const url of ["http://127.0.0.1:4010/zquence", "http://localhost:4010/zquence", "http://[::1]:4010/zquence"]) {
+            expect(withBaseUrl(url)().connections.get("default")!.baseUrl).to.equal(url);
+        }
+    });
+
+    it("refuses a base URL carrying credentials in it", () => {
+        expect(withBaseUrl(`https://user:${encodeURIComponent(PLAIN_SECRET)}@api.zquence.com`)).to.throw(/must not carry credentials/);
+    });
+});
+
+describe("a connection's target", () => {
+    const conn = { dialect: "projects" as const, baseUrl: "https://p.example/projects", secretKey: "sk_test_aaaaaaaa" };
+
+    it("names dialect, mode and origin, and never a credential", () => {
+        const t = targetOf({ dialect: "zquence", baseUrl: "https://z.example", apiKey: PLAIN_SECRET, apiSecret: `${PLAIN_SECRET} 2` });
+        expect(t.text).to.match(/^zquence https:\/\/z\.example · keys [0-9a-f]{12}$/);
+        expect(t.text).to.not.include("horse");
+    });
+
+    it("says TEST for an sk_test_ key and LIVE for an sk_live_ key", () => {
+        expect(targetOf(conn).mode).to.equal("TEST");
+        expect(targetOf({ ...conn, secretKey: "sk_live_aaaaaaaa" }).mode).to.equal("LIVE");
+    });
+
+    it("changes its key fingerprint when a key changes and keeps it when nothing does", () => {
+        expect(targetOf({ ...conn }).keys).to.equal(targetOf(conn).keys);
+        expect(targetOf({ ...conn, secretKey: "sk_test_bbbbbbbb" }).keys).to.not.equal(targetOf(conn).keys);
+    });
+});
+
+describe("a target that moves under the same connection name", () => {
+    const rows = pack({ rows: [{ email: "a@x.io" }] });
+    const recordedWith = async (key: string) => {
+        configureFrom(source(projects(key)));
+        const checked = await roster.check({}, { users: rows, label: "crm" });
+        return { users: pack([["a@x.io", null, null, null, "c", null]]), connection: "default", dialect: "projects", invalid: [], target: checked.inputs.target } as any;
+    };
+
+    it("fails the roster's diff on a move from TEST to LIVE, naming both and the line that accepts it", async () => {
+        const olds = await recordedWith("sk_test_aaaaaaaa");
+        configureFrom(source(projects("sk_live_aaaaaaaa")));
+        const news = (await roster.check({}, { users: rows, label: "crm" })).inputs as any;
+        const error = await roster.diff("r", olds, news).then(() => undefined, (e: Error) => e);
+        expect(error?.message).to.match(/moved from TEST to LIVE .*projects TEST .*→ projects LIVE/);
+        expect(error?.message).to.include(`pulumi config set tenant-users:acceptLiveTarget ${targetOf({ dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_aaaaaaaa" }).keys}`);
+    });
+
+    it("replaces the roster on a move to LIVE once that LIVE target is accepted", async () => {
+        const olds = await recordedWith("sk_test_aaaaaaaa");
+        const keys = targetOf({ dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_aaaaaaaa" }).keys;
+        configureFrom(source(projects("sk_live_aaaaaaaa", { "tenant-users:acceptLiveTarget": keys })));
+        const news = (await roster.check({}, { users: rows, label: "crm" })).inputs as any;
+        expect(await roster.diff("r", olds, news)).to.deep.include({ changes: true, replaces: ["target"] });
+    });
+
+    it("replaces a TenantUser whose connection now holds another tenant's keys", async () => {
+        configureFrom(source(projects("sk_test_aaaaaaaa")));
+        const before = (await user.check({}, { email: "a@x.io", idempotencyScope: "s" })).inputs as any;
+        configureFrom(source(projects("sk_test_bbbbbbbb")));
+        const after = (await user.check({}, { email: "a@x.io", idempotencyScope: "s" })).inputs as any;
+        const olds = { email: "a@x.io", status: "created", connection: "default", dialect: "projects", idempotencyScope: "s", target: before.target } as any;
+        expect(await user.diff("a@x.io", olds, after)).to.deep.include({ changes: true, replaces: ["target"] });
+    });
+});
+
+describe("emails in messages", () => {
+    afterEach(() => setEmailLogging("full"));
+
+    it("masks an email to its first letter and domain", () => {
+        expect(maskEmail("ada@example.com")).to.equal("a***@example.com");
+    });
+
+    it("masks every email in a message when logEmails is masked", () => {
+        setEmailLogging("masked");
+        expect(scrubEmails("+ 2 to add: ada@example.com, bob@corp.example.org")).to.equal("+ 2 to add: a***@example.com, b***@corp.example.org");
+    });
+
+    it("leaves no email in a message when logEmails is count", () => {
+        setEmailLogging("count");
+        expect(scrubEmails('row 3: email "ada@example.com" is taken')).to.not.include("ada");
+    });
+
+    it("refuses an unknown logEmails value, naming the choices", () => {
+        expect(() => parseSettings(source({ "tenant-users:logEmails": "some" }), {})).to.throw(/tenant-users:logEmails must be one of full, masked, count/);
+    });
+});
