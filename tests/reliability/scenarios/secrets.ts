@@ -37,8 +37,11 @@ export interface SecretsReport {
     errorText: string;
 }
 
-/** A line of the engine's verbose log (glog: `I1201 20:48:00.123456   4242 file.go:12] …`). */
-const VERBOSE_LINE = /^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.-]+:\d+\] /gm;
+/**
+ * A line of the engine's verbose log: JSON (`{"time":"…","level":"INFO","msg":"…","v":9}`, Pulumi
+ * 3.259) or glog (`I1201 20:48:00.123456   4242 file.go:12] …`, older CLIs).
+ */
+const VERBOSE_LINE = /^(?:\{"time":"[^"]+","level":"[A-Z]+","msg":|[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [\w.-]+:\d+\] )/gm;
 
 /**
  * A search of a -v=9 log proves something only if the log was captured: counts its engine lines
