@@ -2,13 +2,13 @@ import { AuthenticationError, ValidationError } from "../errors";
 import { sharedHttpClient } from "../http/client";
 import type { HttpClient } from "../http/client";
 import { GeldstuckClient } from "./geldstuck";
-import { ProjectsClient } from "./projects";
+import { ProjectsClient } from "./projects-api";
 import { ZquenceClient } from "./zquence";
 import type { Connection, DialectClient, UserOutcome } from "./types";
 
 export type { Connection, DialectClient, OutcomeKind, UserOutcome } from "./types";
 export { mapTenantsResponse, TenantsApiClient, ADD_USER, ADD_USER_BULK } from "./tenants-api";
-export { mapProjectsResponse, ProjectsClient, USERS_PATH } from "./projects";
+export { mapProjectsResponse, ProjectsClient, USERS_PATH } from "./projects-api";
 export { ZquenceClient } from "./zquence";
 export { GeldstuckClient } from "./geldstuck";
 export type { MapContext } from "./shared";

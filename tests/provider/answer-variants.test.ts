@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { createDialectClient } from "../../provider/dialects";
 import type { Connection, DialectClient, UserOutcome } from "../../provider/dialects";
-import { mapProjectsResponse } from "../../provider/dialects/projects";
+import { mapProjectsResponse } from "../../provider/dialects/projects-api";
 import { mapTenantsResponse } from "../../provider/dialects/tenants-api";
 import { HttpClient } from "../../provider/http/client";
 import type { HttpResponse } from "../../provider/http/client";

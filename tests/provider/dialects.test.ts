@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mapProjectsResponse } from "../../provider/dialects/projects";
+import { mapProjectsResponse } from "../../provider/dialects/projects-api";
 import { mapTenantsResponse } from "../../provider/dialects/tenants-api";
 import type { TenantsRequest } from "../../provider/dialects/tenants-api";
 import type { UserOutcome } from "../../provider/dialects/types";

@@ -11,7 +11,7 @@ import {
   ValidationError,
   VendorError,
 } from "../../provider/errors";
-import { mapProjectsResponse } from "../../provider/dialects/projects";
+import { mapProjectsResponse } from "../../provider/dialects/projects-api";
 import { errorFromResponse } from "../../provider/dialects/shared";
 import { mapTenantsResponse } from "../../provider/dialects/tenants-api";
 import type { HttpResponse } from "../../provider/http/client";
