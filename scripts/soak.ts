@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: the reliability scenarios of tests/reliability/scenarios/ at the issue's sizes
  * (a 10,000-user roster and 200 TenantUsers under fault storms, crashes of `pulumi up` and of the
- * emulator, 10,000 malformed requests, malformed vendor answers, a credential search), one line per
+ * emulator, answers lost after commit with users already at the vendor, the checkpoint-free fast path
+ * killed mid-run, 10,000 malformed requests, malformed vendor answers, a credential search), one line per
  * scenario with its counts, then `N passed, N failed`.
  *
  *   npm run soak                      # full sizes (about 10 to 15 minutes on 2 cores)
@@ -14,6 +15,7 @@ import {
     budgetRoster, budgetUsers, crashEmulator, crashRoster, crashUsers, formatResult, malformedAnswers, malformedRequests,
     ScenarioResult, secretsAndIsolation, stormRoster, stormUsers,
 } from "../tests/reliability/scenarios";
+import { fastPathCrash, lostAnswers } from "../tests/reliability/scenarios/lost-answers";
 
 interface Sizes { roster: number; users: number; requests: number; crashRoster: number; crashUsers: number; budget: number }
 
@@ -32,6 +34,9 @@ function scenarios(s: Sizes, quick: boolean): { name: string; run: () => Promise
         { name: "crash-roster-tree", run: () => crashRoster({ size: s.crashRoster, killMode: "tree", confirmNoop }) },
         { name: "crash-roster-cli", full: true, run: () => crashRoster({ size: s.crashRoster, killMode: "cli", confirmNoop: false }) },
         { name: "crash-users-tree", run: () => crashUsers({ size: s.crashUsers, killMode: "tree", parallel: quick ? 5 : 20, confirmNoop }) },
+        { name: "lost-answers-roster", run: () => lostAnswers({ kind: "roster", size: s.roster, seed: 11 }) },
+        { name: "lost-answers-users", run: () => lostAnswers({ kind: "users", size: quick ? 40 : 200, seed: 7 }) },
+        { name: "fast-path-crash", run: () => fastPathCrash({ size: quick ? 60 : 300, parallel: quick ? 10 : 20 }) },
         { name: "crash-emulator", run: () => crashEmulator({ size: s.crashRoster, confirmNoop }) },
         { name: "malformed-requests", run: () => malformedRequests({ count: s.requests }) },
         { name: "malformed-answers", run: () => malformedAnswers({ size: quick ? 50 : 500, ...(quick ? { kinds: ["html" as const] } : {}) }) },
