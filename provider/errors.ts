@@ -1,4 +1,4 @@
-import type { Dialect } from "./schema/user";
+import type { Dialect } from "./dialects/registry";
 
 /** Stable codes, one per error class, for programs that branch on `err.code`. */
 export type TenantUsersErrorCode =

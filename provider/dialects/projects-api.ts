@@ -5,7 +5,8 @@ import { show } from "../schema/user";
 import type { NormalizedUser } from "../schema/user";
 import { answerWarning, checkBatch, errorFromResponse, isSuccess, readShape, sameEmail, sentCount, TAKEN_AS_PRESENT, vendorUser } from "./shared";
 import type { MapContext } from "./shared";
-import type { Connection, DialectClient, UserOutcome } from "./types";
+import type { Connection, Dialect, DialectClient, UserOutcome } from "./types";
+import type { VendorDescriptor } from "./vendor";
 
 // The seed names no path; the emulator's contract chose this one.
 export const USERS_PATH = "/v1/users";
@@ -108,16 +109,19 @@ export function mapProjectsResponse(res: HttpResponse, users: NormalizedUser[], 
   });
 }
 
-/** The projects API (seed 002): bulk only, keyed by a TEST or LIVE secret key. */
+/** The projects API (seed 002): bulk only, authorized by a TEST or LIVE secret key. */
 export class ProjectsClient implements DialectClient {
-  readonly dialect = "projects" as const;
-  readonly maxBatch = 1_000;
-  readonly bulkNamesEachOutcome = true;
+  readonly dialect: Dialect;
+  readonly maxBatch: number;
+  readonly bulkNamesEachOutcome: boolean;
   private readonly ctx: MapContext;
   private readonly headers: Record<string, string>;
 
-  constructor(conn: Connection, private readonly http: HttpClient) {
-    this.ctx = { dialect: "projects", secrets: [conn.secretKey] };
+  constructor(vendor: VendorDescriptor<Dialect>, conn: Connection, private readonly http: HttpClient) {
+    this.dialect = vendor.name;
+    this.maxBatch = vendor.maxBatch;
+    this.bulkNamesEachOutcome = vendor.bulkNamesEachOutcome;
+    this.ctx = { dialect: this.dialect, secrets: [conn.secretKey] };
     this.headers = { authorization: conn.secretKey ?? "" };
   }
 
@@ -139,7 +143,7 @@ export class ProjectsClient implements DialectClient {
       if (u.country !== undefined) out.country = u.country;
       return out;
     });
-    const res = await this.http.request({ method: "POST", path: USERS_PATH, headers: this.headers, body: { users: body }, dialect: "projects" });
+    const res = await this.http.request({ method: "POST", path: USERS_PATH, headers: this.headers, body: { users: body }, dialect: this.dialect });
     return mapProjectsResponse(res, users, this.ctx);
   }
 }

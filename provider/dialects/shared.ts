@@ -13,6 +13,7 @@ import type { ErrorDetails } from "../errors";
 import type { HttpResponse } from "../http/client";
 import { formatMs } from "../http/retry";
 import type { Dialect, NormalizedUser } from "../schema/user";
+import { vendorOf } from "./registry";
 import type { UserOutcome } from "./types";
 
 /** What a mapping function needs besides the response: who answered, and what to scrub. */
@@ -117,12 +118,6 @@ export function checkBatch(users: NormalizedUser[], maxBatch: number, dialect: D
   }
 }
 
-const AUTH_HINT: Readonly<Record<Dialect, string>> = {
-  zquence: "check the API key and API secret configured for this Zquence tenant",
-  geldstuck: "check the API key and API secret configured for this Geldstuck tenant",
-  projects: "check the secret key (sk_test_… writes TEST, sk_live_… writes LIVE)",
-};
-
 /**
  * Every non-success status common to the dialects, as a typed error.
  * `requestCodes` lists 400 codes about the request's list (field "users")
@@ -140,7 +135,7 @@ export function errorFromResponse(res: HttpResponse, ctx: MapContext, requestCod
 
   if (res.status === 401 || res.status === 403) {
     const what = res.status === 401 ? "refused the credentials" : "does not allow these credentials to do this";
-    return new AuthenticationError(d(`${who} ${what} ${label()}; ${AUTH_HINT[who]}`));
+    return new AuthenticationError(d(`${who} ${what} ${label()}; ${vendorOf(who).authHint}`));
   }
   if (res.status === 429) {
     const wait = res.retryAfterMs === undefined ? "" : `, Retry-After ${formatMs(res.retryAfterMs)}`;

@@ -1,15 +1,15 @@
 import { z } from "zod";
 import type { HttpClient, HttpResponse } from "../http/client";
 import { show } from "../schema/user";
-import type { NormalizedUser, UserField } from "../schema/user";
+import type { NormalizedUser } from "../schema/user";
 import { redact } from "../errors";
 import { answerWarning, checkBatch, envelope, errorFromResponse, isSuccess, readShape, sameEmail, sentCount, TAKEN_AS_PRESENT, vendorUser } from "./shared";
 import type { MapContext } from "./shared";
-import type { Connection, DialectClient, UserOutcome } from "./types";
+import type { Connection, Dialect, DialectClient, UserOutcome } from "./types";
+import type { UserField, VendorDescriptor } from "./vendor";
 
-// Zquence (seed 000) and Geldstuck (seed 001) are one API: the same paths,
-// headers and answers; Geldstuck has no phone.
-export type TenantsDialect = "zquence" | "geldstuck";
+// The tenants API: Zquence (seed 000) and Geldstuck (seed 001) speak it, with
+// the same paths, headers and answers; their descriptors differ in fields.
 
 export const ADD_USER = "/v1/tenants/add-user";
 export const ADD_USER_BULK = "/v1/tenants/add-user-bulk";
@@ -156,20 +156,21 @@ function mapBulk(res: HttpResponse, users: NormalizedUser[], ctx: MapContext): U
   return users.map((u, i) => outcomes[i] ?? { email: u.email, ...rest });
 }
 
-/** The Zquence/Geldstuck client; the two differ only in the fields they send. */
+/** The tenants-API client of one vendor; vendors differ only in the fields they send. */
 export class TenantsApiClient implements DialectClient {
-  readonly maxBatch = 10_000;
-  readonly bulkNamesEachOutcome = false;
+  readonly dialect: Dialect;
+  readonly maxBatch: number;
+  readonly bulkNamesEachOutcome: boolean;
+  private readonly fields: readonly UserField[];
   private readonly ctx: MapContext;
   private readonly headers: Record<string, string>;
 
-  constructor(
-    readonly dialect: TenantsDialect,
-    private readonly fields: readonly UserField[],
-    conn: Connection,
-    private readonly http: HttpClient,
-  ) {
-    this.ctx = { dialect, secrets: [conn.apiKey, conn.apiSecret] };
+  constructor(vendor: VendorDescriptor<Dialect>, conn: Connection, private readonly http: HttpClient) {
+    this.dialect = vendor.name;
+    this.maxBatch = vendor.maxBatch;
+    this.bulkNamesEachOutcome = vendor.bulkNamesEachOutcome;
+    this.fields = vendor.fields;
+    this.ctx = { dialect: this.dialect, secrets: [conn.apiKey, conn.apiSecret] };
     this.headers = { "x-api-key": conn.apiKey ?? "", "x-api-secret": conn.apiSecret ?? "" };
   }
 

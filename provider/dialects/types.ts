@@ -44,7 +44,7 @@ export interface UserOutcome {
 
 export interface DialectClient {
   readonly dialect: Dialect;
-  /** Most users one bulk request may carry: 10000, 10000, 1000. */
+  /** Most users one bulk request may carry (the vendor descriptor's `maxBatch`). */
   readonly maxBatch: number;
   /**
    * Whether a bulk answer says, for each user, created or already there (projects). Zquence and

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
 import { ConnectionError } from "../errors";
+import { vendorOf } from "../dialects/registry";
 import type { Dialect } from "../schema/user";
 import { DEFAULT_RETRY, mayHaveReachedServer, parseRetryAfter, shouldRetry } from "./retry";
 import type { AttemptOutcome, RetryOptions } from "./retry";
@@ -79,7 +80,7 @@ export class HttpClient {
       url = new URL(opts.baseUrl);
     } catch {
       // Not echoed: a malformed URL may still hold userinfo.
-      throw new TypeError("baseUrl is not a valid URL; expected e.g. https://api.zquence.com or http://127.0.0.1:4010/zquence");
+      throw new TypeError(`baseUrl is not a valid URL; expected e.g. ${vendorOf("zquence").defaultBaseUrl} or http://127.0.0.1:4010/zquence`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`baseUrl must be http:// or https://, not ${url.protocol}//`);

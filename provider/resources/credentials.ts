@@ -5,9 +5,9 @@
  * the values are read by the provider process, never by the program.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CREDENTIAL_KEYS } from "../dialects/registry";
 
 const NAMESPACE = "tenant-users";
-const CREDENTIALS = ["apiKey", "apiSecret", "secretKey"];
 
 let checked = false;
 
@@ -16,7 +16,7 @@ export function assertCredentialsAreSecret(): void {
     checked = true;
     const isSecret: (key: string) => boolean = require("@pulumi/pulumi/runtime/config").isConfigSecret;
     const config = new pulumi.Config(NAMESPACE);
-    for (const key of CREDENTIALS) {
+    for (const key of CREDENTIAL_KEYS) {
         // Secretness first: reading a secret with get() would print Pulumi's own warning.
         if (!isSecret(`${NAMESPACE}:${key}`) && config.get(key) !== undefined) {
             throw new pulumi.RunError(`${NAMESPACE}:${key} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
@@ -26,7 +26,7 @@ export function assertCredentialsAreSecret(): void {
     const connections = isSecret(`${NAMESPACE}:connections`) ? undefined : config.getObject<Record<string, Record<string, unknown>>>("connections");
     if (connections) {
         for (const [name, conn] of Object.entries(connections)) {
-            const plain = CREDENTIALS.filter((k) => conn && typeof conn === "object" && conn[k] !== undefined);
+            const plain = CREDENTIAL_KEYS.filter((k) => conn && typeof conn === "object" && conn[k] !== undefined);
             if (plain.length) {
                 throw new pulumi.RunError(`${NAMESPACE}:connections.${name}.${plain[0]} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
                     `Set it as a secret: pulumi config set --secret --path '${NAMESPACE}:connections.${name}.${plain[0]}' <value>`);

@@ -5,7 +5,8 @@
  * the two in step. Credentials are read here (from config secrets, else the vendors' own
  * environment variables) and never leave the provider process.
  */
-import type { Dialect } from "../schema";
+import { CREDENTIAL_KEYS, DIALECTS, isDialect, missingCredentials, orList, VENDORS } from "../dialects/registry";
+import type { CredentialKey, Dialect } from "../dialects/registry";
 import type { Connection } from "../dialects/types";
 
 export const NAMESPACE = "tenant-users";
@@ -23,31 +24,35 @@ export const DEFAULT_BATCH_MAX_WAIT_MS = 5000;
 export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
-export const VENDOR_BASE_URLS: Record<Dialect, string | undefined> = {
-    zquence: "https://api.zquence.com",
-    geldstuck: "https://api.geldstuck.com",
-    projects: undefined, // the seed names no host
-};
+// Vendor particulars come from the descriptors in ../dialects (kept under these names for callers).
+export { CREDENTIAL_KEYS, missingCredentials };
+
+/** Each dialect's default base URL (`undefined` where the vendor names no host). */
+export const VENDOR_BASE_URLS: Readonly<Record<Dialect, string | undefined>> =
+    Object.fromEntries(VENDORS.map((v) => [v.name, v.defaultBaseUrl])) as Record<Dialect, string | undefined>;
 
 /** Each credential's environment fallback, per dialect (the seeds' own variable names). */
-export const CREDENTIAL_ENV: Record<Dialect, Partial<Record<"apiKey" | "apiSecret" | "secretKey", string>>> = {
-    zquence: { apiKey: "ZQUENCE_PUBLIC_KEY", apiSecret: "ZQUENCE_SECRET_KEY" },
-    geldstuck: { apiKey: "GELDSTUCK_PUBLIC_KEY", apiSecret: "GELDSTUCK_SECRET_KEY" },
-    projects: { secretKey: "PROJECTS_SECRET_KEY" },
-};
+export const CREDENTIAL_ENV: Readonly<Record<Dialect, Partial<Record<CredentialKey, string>>>> =
+    Object.fromEntries(VENDORS.map((v) => [v.name, v.credentials])) as Record<Dialect, Partial<Record<CredentialKey, string>>>;
 
-export const CREDENTIAL_KEYS = ["apiKey", "apiSecret", "secretKey"] as const;
+/** The environment variables of one credential key over all vendors, as the table shows them. */
+const envOf = (key: CredentialKey) => VENDORS.flatMap((v) => v.credentials[key] ?? []).join(" / ");
+const code = (s: string) => `\`${s}\``;
 
 /** How much of an email the provider's messages show (`tenant-users:logEmails`). */
 export const EMAIL_LOGGING = ["full", "masked", "count"] as const;
 export type EmailLogging = (typeof EMAIL_LOGGING)[number];
 
 export const CONFIG_KEYS: ConfigKey[] = [
-    { key: "dialect", secret: false, default: "required", meaning: "`zquence`, `geldstuck` or `projects`: the vendor API of the default connection." },
-    { key: "baseUrl", secret: false, default: "`https://api.zquence.com`, `https://api.geldstuck.com`; required for `projects`", meaning: "Where the API is: `https://`, or `http://` to loopback only (the emulator's `http://127.0.0.1:4010/zquence`)." },
-    { key: "apiKey", env: "ZQUENCE_PUBLIC_KEY / GELDSTUCK_PUBLIC_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-key`. The environment variables serve the default connection only." },
-    { key: "apiSecret", env: "ZQUENCE_SECRET_KEY / GELDSTUCK_SECRET_KEY", secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret` (environment: default connection only)." },
-    { key: "secretKey", env: "PROJECTS_SECRET_KEY", secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE (environment: default connection only)." },
+    { key: "dialect", secret: false, default: "required", meaning: `${orList(DIALECTS.map(code))}: the vendor API of the default connection.` },
+    {
+        key: "baseUrl", secret: false,
+        default: `${VENDORS.flatMap((v) => (v.defaultBaseUrl ? [code(v.defaultBaseUrl)] : [])).join(", ")}; required for ${orList(VENDORS.filter((v) => !v.defaultBaseUrl).map((v) => code(v.name)))}`,
+        meaning: "Where the API is: `https://`, or `http://` to loopback only (the emulator's `http://127.0.0.1:4010/zquence`).",
+    },
+    { key: "apiKey", env: envOf("apiKey"), secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-key`. The environment variables serve the default connection only." },
+    { key: "apiSecret", env: envOf("apiSecret"), secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret` (environment: default connection only)." },
+    { key: "secretKey", env: envOf("secretKey"), secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE (environment: default connection only)." },
     { key: "connections", secret: true, default: "`{}`", meaning: "Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: \"name\"`. A named connection never reads the environment: each key must be in it." },
     { key: "logEmails", secret: false, default: "`full`", meaning: "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read." },
     { key: "strictOwnership", secret: false, default: "`false`", meaning: "`true` fails preview when two resources declare one email on one tenant (by default a warning naming both)." },
@@ -79,8 +84,6 @@ export class ConfigError extends Error {
 }
 
 interface ConfigSource { get(key: string): string | undefined }
-
-const DIALECTS: readonly Dialect[] = ["zquence", "geldstuck", "projects"];
 
 function positiveInt(source: ConfigSource, key: string, fallback: number): number {
     const raw = source.get(`${NAMESPACE}:${key}`);
@@ -130,13 +133,13 @@ function checkedBaseUrl(baseUrl: string, where: string): string {
  */
 function connectionFrom(raw: Record<string, unknown>, where: string, env: NodeJS.ProcessEnv | undefined): Connection {
     const dialect = raw.dialect;
-    if (typeof dialect !== "string" || !DIALECTS.includes(dialect as Dialect)) {
+    if (!isDialect(dialect)) {
         throw new ConfigError(
             `${where}dialect must be one of ${DIALECTS.join(", ")}${dialect === undefined ? " and is not set" : `, got "${String(dialect)}"`}: ` +
             `pulumi config set ${where}dialect zquence`,
         );
     }
-    const d = dialect as Dialect;
+    const d = dialect;
     const baseUrl = typeof raw.baseUrl === "string" && raw.baseUrl !== "" ? raw.baseUrl : VENDOR_BASE_URLS[d];
     if (!baseUrl) throw new ConfigError(`${where}baseUrl is required for the ${d} dialect: pulumi config set ${where}baseUrl https://…`);
     const conn: Connection = { dialect: d, baseUrl: checkedBaseUrl(baseUrl, where) };
@@ -190,12 +193,6 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
         maxAttempts: positiveInt(source, "maxAttempts", DEFAULT_MAX_ATTEMPTS),
         requestTimeoutMs: positiveInt(source, "requestTimeoutMs", DEFAULT_REQUEST_TIMEOUT_MS),
     };
-}
-
-/** The names of the credentials a dialect needs that a connection lacks. */
-export function missingCredentials(conn: Connection): string[] {
-    const needed = conn.dialect === "projects" ? (["secretKey"] as const) : (["apiKey", "apiSecret"] as const);
-    return needed.filter((k) => !conn[k]);
 }
 
 /** The README's configuration table, generated from CONFIG_KEYS (a test keeps the README equal to it). */

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { DIALECT_FIELDS, DIALECTS } from "../dialects/registry";
+import type { Dialect, UserField } from "../dialects/registry";
 import { countryHint, isCountryCode } from "./countries";
 
-export type Dialect = "zquence" | "geldstuck" | "projects";
-export const DIALECTS: readonly Dialect[] = ["zquence", "geldstuck", "projects"];
-
-export type UserField = "email" | "name" | "phone" | "country";
+// Which fields each vendor stores comes from its descriptor: anything else is refused, not dropped.
+export { DIALECT_FIELDS, DIALECTS };
+export type { Dialect, UserField };
 
 /** A user as declared: what a program or a CSV row gives. */
 export interface UserInput {
@@ -31,13 +32,6 @@ export interface FieldFailure {
   property: string;
   reason: string;
 }
-
-/** Which fields each vendor stores; anything else is refused, not dropped. */
-export const DIALECT_FIELDS: Readonly<Record<Dialect, readonly UserField[]>> = {
-  zquence: ["email", "name", "phone"],
-  geldstuck: ["email", "name"],
-  projects: ["email", "name", "country"],
-};
 
 export const EMAIL_MAX = 254;
 export const LOCAL_PART_MAX = 64;
