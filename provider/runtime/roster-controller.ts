@@ -5,6 +5,7 @@
  * at the vendor, so changed fields are reported and not applied, and removed users are forgotten.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { vendorOf } from "../dialects/registry";
 import type { Connection, DialectClient, UserOutcome } from "../dialects/types";
 import { redact } from "../errors";
 import { pack, rosterSummary, unpack } from "../roster-codec";
@@ -71,7 +72,7 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     const conn = checked.connection;
     const onInvalid: OnInvalid = news.onInvalid ?? "fail";
     if (onInvalid !== "fail" && onInvalid !== "report") failures.push({ property: "onInvalid", reason: `must be "fail" or "report", got ${JSON.stringify(onInvalid)}` });
-    const limit = conn.dialect === "projects" ? 1000 : 10_000;
+    const limit = vendorOf(conn.dialect).maxBatch;
     const chunkSize = news.chunkSize ?? Math.min(DEFAULT_CHUNK_SIZE, limit);
     if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > limit) {
         failures.push({ property: "chunkSize", reason: `must be a whole number from 1 to ${limit} (the ${conn.dialect} API's limit per call), got ${chunkSize}` });
