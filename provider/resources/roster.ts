@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { pack, summarize } from "../roster-codec";
+import { type DeclaredRows, pack } from "../roster-codec";
 import { assertCredentialsAreSecret } from "./credentials";
 import { TenantUsersDynamicResource } from "./providers";
 
@@ -112,8 +112,9 @@ export class TenantUserRoster extends TenantUsersDynamicResource {
         assertCredentialsAreSecret();
         const rows = pulumi.output(args.users);
         super("TenantUserRoster", name, {
-            users: pulumi.secret(rows.apply((r) => pack({ rows: r }))),
-            summary: rows.apply((r) => summarize(r.length, r, "rows")),
+            users: pulumi.secret(rows.apply((r) => pack<DeclaredRows>({ rows: r }))),
+            // Set by the provider's check, from the checked users (one formula for declared and recorded).
+            summary: undefined,
             label: name,
             chunkSize: args.chunkSize,
             concurrency: args.concurrency,

@@ -24,6 +24,8 @@ interface Live {
 }
 
 let settings: ProviderSettings | undefined;
+/** Creates announced by `check` before the connection's batcher exists: `check` builds nothing live. */
+const announced = new Map<string, number>();
 let configError: Error | undefined;
 const live = new Map<string, Live>();
 
@@ -32,6 +34,7 @@ export function configureFrom(source: { get(key: string): string | undefined }):
     // A new configuration means new connections: never keep a client of the previous one.
     for (const old of live.values()) void old.http.close().catch(() => undefined);
     live.clear();
+    announced.clear();
     try {
         settings = parseSettings(source);
         configError = undefined;
@@ -146,6 +149,8 @@ export function liveConnection(name: string | undefined): Live {
         maxBatch: client.maxBatch,
         flush: (items) => flushBatch(client, items),
     });
+    batcher.expect(announced.get(key) ?? 0);
+    announced.delete(key);
     const entry = { connection, http, client, batcher };
     live.set(key, entry);
     return entry;
@@ -153,9 +158,8 @@ export function liveConnection(name: string | undefined): Live {
 
 /** A new resource passed check: its create follows (at `up`; at preview nothing follows, harmlessly). */
 export function announceCreate(name: string | undefined): void {
-    try {
-        liveConnection(name).batcher.expect(1);
-    } catch {
-        // A connection without credentials fails at create, with the message that says what to set.
-    }
+    const key = name ?? DEFAULT_CONNECTION;
+    const existing = live.get(key);
+    if (existing) existing.batcher.expect(1);
+    else announced.set(key, (announced.get(key) ?? 0) + 1);
 }

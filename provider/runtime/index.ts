@@ -5,7 +5,6 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configureFrom } from "./connections";
-import { Coalescer, listSome, warn } from "./log";
 import * as roster from "./roster-controller";
 import * as user from "./user-controller";
 
@@ -19,11 +18,8 @@ export const tenantUser = {
     diff: user.diff,
     create: user.create,
     update: user.update,
-    delete: user.del,
+    delete: user.forget,
 } satisfies dynamic.ResourceProvider;
-
-const forgottenRosters = new Coalescer(100, (labels) =>
-    warn(`roster ${listSome(labels)} removed from the stack; its users stay at the vendor (the APIs have no delete endpoint).`));
 
 export const tenantUserRoster = {
     configure,
@@ -31,5 +27,5 @@ export const tenantUserRoster = {
     diff: roster.diff,
     create: roster.create,
     update: roster.update,
-    delete: async (_id: string, props: roster.RosterOutputs) => forgottenRosters.add(props.label),
+    delete: roster.forget,
 } satisfies dynamic.ResourceProvider;

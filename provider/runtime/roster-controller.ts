@@ -8,31 +8,22 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { vendorOf } from "../dialects/registry";
 import type { Connection, DialectClient, UserOutcome } from "../dialects/types";
 import { redact } from "../errors";
-import { pack, rosterSummary, unpack } from "../roster-codec";
+import { type DeclaredRows, type DesiredUsers, type InvalidRow, type Packed, pack, type RecordedUser, rosterSummary, unpack } from "../roster-codec";
 import { NormalizedUser, validateRoster } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
-import { info, listSome, naming, scrubEmails, warn } from "./log";
+import { Coalescer, info, listSome, naming, scrubEmails, warn } from "./log";
 import { mayHaveLanded, settledKind } from "./outcomes";
 import { targetOf } from "./target";
-import { UNKNOWN } from "./user-controller";
+import { UNKNOWN } from "./unknown";
 
 export type OnInvalid = "fail" | "report";
 export const DEFAULT_CHUNK_SIZE = 1000;
 export const DEFAULT_CONCURRENCY = 2;
 const MUTABLE = ["name", "phone", "country"] as const;
 
-/**
- * One recorded user: [email, name, phone, country, status, vendor id]; tuples keep state small.
- * Status `c` created, `a` adopted, `p` present, `u` unsettled: sent in a call whose answer was lost,
- * recorded only by a failed `up` and sent again by the next one.
- */
-type RecordedUser = [string, string | null, string | null, string | null, "c" | "a" | "p" | "u", string | null];
-interface InvalidRow { row: number; email?: string; field: string; reason: string }
-interface Desired { users: NormalizedUser[]; invalid: InvalidRow[] }
-
 export interface RosterInputs {
-    users: string; // packed
+    users: Packed<DesiredUsers>;
     summary: string;
     label: string;
     chunkSize: number;
@@ -44,7 +35,7 @@ export interface RosterInputs {
 }
 
 export interface RosterOutputs {
-    users: string; // packed RecordedUser[]
+    users: Packed<RecordedUser[]>;
     summary: string;
     label: string;
     connection: string;
@@ -85,12 +76,12 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     // Rows computed by another resource are checked when they are known, at `up`.
     if (news.users === UNKNOWN || news.users === undefined) return { inputs: { ...news, ...base }, failures };
 
-    const rows = unpack<{ rows: unknown[] }>(news.users).rows;
+    const rows = unpack(news.users as Packed<DeclaredRows>).rows;
     const result = validateRoster(rows, conn.dialect, { onInvalid: onInvalid === "report" ? "report" : "fail" });
     failures.push(...result.failures.map((f) => ({ ...f, reason: scrubEmails(f.reason) })));
     // Rows are numbered from 1 for people (the schema's `row` is the 0-based index into `users`).
     const invalid = result.invalid.map((r) => ({ ...r, row: r.row + 1 }));
-    const desired: Desired = { users: result.users, invalid };
+    const desired: DesiredUsers = { users: result.users, invalid };
     const clash = await checkOwnership(checked.target, `TenantUserRoster ${news.label}`, result.users.map((u) => u.email));
     if (clash) failures.push({ ...clash, property: "users", reason: scrubEmails(clash.reason) });
     return {
@@ -104,14 +95,14 @@ interface Plan {
     keep: RecordedUser[];
     forget: string[];
     ignored: string[];
-    desired: Desired;
+    desired: DesiredUsers;
     /** Emails among `add` whose earlier add lost its answer. */
     unsettled: Set<string>;
 }
 
-function plan(recordedPacked: string | undefined, desiredPacked: string): Plan {
-    const recorded = recordedPacked ? unpack<RecordedUser[]>(recordedPacked) : [];
-    const desired = unpack<Desired>(desiredPacked);
+function plan(recordedPacked: Packed<RecordedUser[]> | undefined, desiredPacked: Packed<DesiredUsers>): Plan {
+    const recorded = recordedPacked ? unpack(recordedPacked) : [];
+    const desired = unpack(desiredPacked);
     const byEmail = new Map(recorded.map((r) => [r[0], r]));
     const wanted = new Set(desired.users.map((u) => u.email));
     const add: NormalizedUser[] = [];
@@ -282,4 +273,12 @@ async function sendChunks(client: DialectClient, users: NormalizedUser[], inputs
     };
     await Promise.all(Array.from({ length: Math.min(inputs.concurrency, chunks.length) }, worker));
     return { error };
+}
+
+const forgottenRosters = new Coalescer(100, (labels) =>
+    warn(`roster ${listSome(labels)} removed from the stack; its users stay at the vendor (the APIs have no delete endpoint).`));
+
+/** Forgets the roster: the APIs have no delete endpoint, so the vendor keeps its users (and the user is told). */
+export async function forget(_id: string, props: RosterOutputs): Promise<void> {
+    await forgottenRosters.add(props.label);
 }

@@ -15,9 +15,9 @@ import { announceCreate, checkConnection, checkOwnership, liveConnection, target
 import { Coalescer, naming, scrubEmails, warn } from "./log";
 import { mayHaveLanded, settledKind } from "./outcomes";
 import { targetOf } from "./target";
+import { UNKNOWN } from "./unknown";
 
-/** What the engine sends for a value not known until `up` (an Output of another resource). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 
 const USER_FIELDS = ["email", "name", "phone", "country"] as const;
 const MUTABLE_FIELDS = ["name", "phone", "country"] as const;
@@ -168,7 +168,8 @@ const forgotten = new Coalescer(100, (emails) =>
     warn(`${emails.length} tenant user${emails.length > 1 ? "s were" : " was"} removed from the stack but not from the vendor ` +
         `(the APIs have no delete endpoint)${naming(emails)}. Remove them in the vendor's dashboard if they must go.`));
 
-export async function del(_id: string, props: UserOutputs): Promise<void> {
+/** Forgets the user: the APIs have no delete endpoint, so the vendor keeps it (and the user is told). */
+export async function forget(_id: string, props: UserOutputs): Promise<void> {
     await forgotten.add(props.email);
 }
 
