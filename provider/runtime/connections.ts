@@ -18,31 +18,42 @@ const STREAM_WINDOW_FACTOR = 10;
 
 interface Live {
     connection: Connection;
-    http: HttpClient;
     client: DialectClient;
     batcher: CreateBatcher<BatchItem, BatchResult>;
 }
 
 let settings: ProviderSettings | undefined;
+/** The settings `configure` last applied, as text: the same again keeps the live clients. */
+let configuredWith: string | undefined;
 /** Creates announced by `check` before the connection's batcher exists: `check` builds nothing live. */
 const announced = new Map<string, number>();
 let configError: Error | undefined;
 const live = new Map<string, Live>();
 
 /** Called once per provider process by `configure` with the whole stack config. */
+/**
+ * Called by `configure` with the whole stack config: once per provider object, so twice in a
+ * deployment with both resource kinds, with the same config. Live clients stay while the settings
+ * are the same (creates may be in flight on them); a different configuration (in-process tests)
+ * gets new connections, never a client of the previous one.
+ */
 export function configureFrom(source: { get(key: string): string | undefined }): void {
-    // A new configuration means new connections: never keep a client of the previous one.
-    for (const old of live.values()) void old.http.close().catch(() => undefined);
-    live.clear();
-    announced.clear();
+    let next: ProviderSettings | undefined;
+    let error: Error | undefined;
     try {
-        settings = parseSettings(source);
-        configError = undefined;
-        setEmailLogging(settings.logEmails);
+        next = parseSettings(source);
     } catch (err) {
         // Reported by the first resource that needs a connection, at preview, naming the key.
-        configError = err as Error;
+        error = err as Error;
     }
+    const key = next ? JSON.stringify({ ...next, connections: [...next.connections] }) : `error: ${error?.message}`;
+    if (key === configuredWith) return;
+    configuredWith = key;
+    live.clear();
+    announced.clear();
+    settings = next;
+    configError = error;
+    if (next) setEmailLogging(next.logEmails);
 }
 
 export function currentSettings(): ProviderSettings {
@@ -151,7 +162,7 @@ export function liveConnection(name: string | undefined): Live {
     });
     batcher.expect(announced.get(key) ?? 0);
     announced.delete(key);
-    const entry = { connection, http, client, batcher };
+    const entry = { connection, client, batcher };
     live.set(key, entry);
     return entry;
 }
