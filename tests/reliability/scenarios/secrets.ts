@@ -10,9 +10,9 @@ import * as fs from "node:fs";
 import { TenantUser, TenantUserRoster } from "pulumi-tenant-users";
 
 const plan = JSON.parse(fs.readFileSync("plan.json", "utf8"));
-const a = plan.a.map((u: any) => new TenantUser(u.email, u));
+const a = plan.a.map((u: any) => new TenantUser(u.email, { ...u, connection: "a" }));
 const b = plan.b.map((u: any) => new TenantUser(\`b-\${u.email}\`, { ...u, connection: "b" }));
-const g = plan.gs.map((u: any) => new TenantUser(\`g-\${u.email}\`, { ...u, connection: "gs" }));
+const g = plan.gs.map((u: any) => new TenantUser(\`g-\${u.email}\`, u));
 const roster = new TenantUserRoster("projects-crm", { users: plan.proj, connection: "proj" });
 export const statusesA = a.map((x: TenantUser) => x.status);
 export const statusesB = b.map((x: TenantUser) => x.status);
@@ -55,9 +55,9 @@ function noteVerboseLog(r: ScenarioResult, label: string, stderr: string): void 
 }
 
 /**
- * One stack, four tenants: Zquence A (default connection, behind an echoing proxy), Zquence B and
- * projects (named connections, credentials in a secret `connections` object), Geldstuck (named
- * connection, credentials from GELDSTUCK_* environment variables). Runs `up -v=9 --logtostderr`,
+ * One stack, four tenants: Zquence A (behind an echoing proxy), Zquence B and projects (named
+ * connections, credentials in a secret `connections` object), Geldstuck (the default connection,
+ * credentials from GELDSTUCK_* environment variables, which serve the default connection only). Runs `up -v=9 --logtostderr`,
  * then an `up` against a vendor whose error pages echo the request headers, and searches every
  * credential value in the CLI output, exported state, stack outputs and serialized providers.
  */
@@ -97,13 +97,13 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             plan.b[0] = { ...plan.b[0]!, email: plan.a[0]!.email };
             report.planned.b[0] = plan.a[0]!.email;
             const connections = {
+                a: { dialect: "zquence", baseUrl: `${proxy.url}/zquence`, ...a.credentials },
                 b: { dialect: "zquence", baseUrl: tb.baseUrl, ...tb.credentials },
-                gs: { dialect: "geldstuck", baseUrl: gs.baseUrl },
                 proj: { dialect: "projects", baseUrl: pj.baseUrl, ...pj.credentials },
             };
             const config = {
-                ...a.config,
-                "tenant-users:baseUrl": { value: `${proxy.url}/zquence` },
+                "tenant-users:dialect": { value: "geldstuck" },
+                "tenant-users:baseUrl": { value: gs.baseUrl },
                 "tenant-users:maxAttempts": "2",
                 "tenant-users:connections": { value: JSON.stringify(connections), secret: true },
             };
