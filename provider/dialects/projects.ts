@@ -15,6 +15,8 @@ export const projects: VendorDescriptor<"projects"> = {
     invalid_email: "email", missing_email: "email", duplicate_in_request: "email",
     invalid_name: "name", invalid_country: "country",
   },
+  // The key is the mode: `sk_test_…` writes TEST; anything else is treated as LIVE, the safe side.
+  modeOf: (conn) => (conn.secretKey?.startsWith("sk_test_") ? "TEST" : "LIVE"),
   createClient(conn, http) {
     const { ProjectsClient } = require("./projects-api") as typeof import("./projects-api");
     return new ProjectsClient(projects, conn, http);

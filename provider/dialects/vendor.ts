@@ -35,6 +35,11 @@ export interface VendorDescriptor<Name extends string = string> {
   readonly authHint: string;
   /** The vendor's per-user refusal codes, by the field they blame (others blame "user"). */
   readonly refusalFields: Readonly<Record<string, UserField>>;
+  /**
+   * TEST or LIVE, for vendors whose keys carry a mode (recorded in each resource's target, so a move
+   * from TEST to LIVE shows in preview); absent for vendors without modes.
+   */
+  modeOf?(conn: Connection): "TEST" | "LIVE";
   /** The client; loads the protocol module on first use, so the descriptor stays plain data. */
   createClient(conn: Connection, http: HttpClient): DialectClient;
 }

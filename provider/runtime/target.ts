@@ -6,6 +6,7 @@
  * added at the new target), instead of "no changes" while state claims users the new target lacks.
  */
 import { scryptSync } from "node:crypto";
+import { vendorOf } from "../dialects/registry";
 import type { Connection } from "../dialects/types";
 
 export type Mode = "TEST" | "LIVE";
@@ -20,11 +21,6 @@ export interface Target {
 
 const cache = new Map<string, Target>();
 
-/** The projects API's mode is the key's: `sk_test_…` writes TEST, `sk_live_…` LIVE; anything else counts as LIVE. */
-function modeOf(conn: Connection): Mode | undefined {
-    if (conn.dialect !== "projects") return undefined;
-    return conn.secretKey?.startsWith("sk_test_") ? "TEST" : "LIVE";
-}
 
 /**
  * scrypt, salted with the dialect and origin, truncated to 48 bits: the fingerprint is in state and
@@ -39,7 +35,7 @@ export function targetOf(conn: Connection): Target {
     if (hit) return hit;
     const salt = `pulumi-tenant-users target v1\n${conn.dialect}\n${origin}`;
     const keys = scryptSync(material, salt, 6, { N: 1 << 14, r: 8, p: 1 }).toString("hex");
-    const mode = modeOf(conn);
+    const mode = vendorOf(conn.dialect).modeOf?.(conn);
     const target: Target = { text: `${conn.dialect}${mode ? ` ${mode}` : ""} ${origin} · keys ${keys}`, keys, ...(mode ? { mode } : {}) };
     cache.set(cacheKey, target);
     return target;
