@@ -55,10 +55,10 @@ describe("a 1,000-user Zquence roster whose answers are dropped after commit (30
     });
 });
 
-describe("40 Zquence TenantUsers whose answers are dropped after commit (30 %, 2 attempts)", function () {
+describe("40 Zquence TenantUsers (--parallel 10) whose answers are dropped after commit (30 %, 2 attempts)", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await lostAnswers({ kind: "users", size: USERS, seed: 7 }); });
+    before(async () => { r = await lostAnswers({ kind: "users", size: USERS, seed: 7, parallel: 10 }); });
     after(() => { if (r) console.log(`      ${formatResult(r)}`); });
 
     it("loses answers after commit, and an up within six succeeds", () => {

@@ -122,7 +122,7 @@ export interface LostAnswersOptions {
     maxAttempts?: number;
     /** `up` runs allowed until one succeeds. @default 6 */
     maxUps?: number;
-    /** Users at the vendor before the first run, spread over the declared ones. @default 5 */
+    /** Users at the vendor before the first run, besides a roster's first chunk. @default 5 */
     preexisting?: number;
     /** Roster chunk size. @default size / 20 */
     chunkSize?: number;
@@ -146,9 +146,14 @@ export async function lostAnswers(opts: LostAnswersOptions): Promise<ScenarioRes
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, dialect, opts.size, "lost");
-            const spread = opts.preexisting ?? 5;
-            const step = Math.floor(opts.size / spread);
-            const old = [...(opts.kind === "roster" ? users.slice(0, chunkSize) : []), ...Array.from({ length: spread }, (_, i) => users[i * step + Math.floor(step / 2)]!)];
+            const few = opts.preexisting ?? 5;
+            const step = Math.floor(opts.size / few);
+            // Roster: the whole first chunk (adopted) and a few users spread over mixed chunks (present).
+            // TenantUsers: a few neighbours, so that only the batch or two they fall in are mixed.
+            const middle = Math.floor(opts.size / 2);
+            const old = opts.kind === "roster"
+                ? [...users.slice(0, chunkSize), ...Array.from({ length: few }, (_, i) => users[i * step + Math.floor(step / 2)]!)]
+                : users.slice(middle, middle + few);
             await b.emu.control.insertUsers(tenant.tenantId, old);
             const preexisting = new Set(old.map((u) => u.email.toLowerCase()));
             const config = { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) };
