@@ -25,7 +25,7 @@ export function summarizeTrace(lines: TraceLine[]): string[] {
     const lastAdd = adds[adds.length - 1]!.t;
     const lastFlush = flushes[flushes.length - 1]?.t ?? NaN;
     const out = [
-        `${expects.reduce((n, e) => n + (e.count ?? 1), 0)} announcements in ${expects.length} calls (first ${expects[0]?.t ?? "-"} ms, last ${expects[expects.length - 1]?.t ?? "-"} ms), ` +
+        `${expects.length} announcements (first ${expects[0]?.t ?? "-"} ms, last ${expects[expects.length - 1]?.t ?? "-"} ms), ` +
         `${adds.length} creates (first ${adds[0]!.t} ms, last ${lastAdd} ms), ${flushes.length} flushes; ` +
         `last flush ${lastFlush - lastAdd} ms after the last create`,
     ];
