@@ -140,15 +140,6 @@ export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
     if (samplesOf(ctx, cmd) < ctx.sizes.samples) {
         rec.note(`The @pulumi/command + curl variants (one shell and one curl process per user) get ${samplesOf(ctx, cmd)} sample${samplesOf(ctx, cmd) > 1 ? "s" : ""} each, to keep the run bounded.`);
     }
-    // Under the rate limit with checkpoints there is no target: the speed-ups are reported as they are.
-    const rateAt = (kind: Kind) => rec.get(variantId({ kind, parallel: Math.max(...ctx.sizes.parallel), skipCheckpoints: false, group: "rate-limit", users: ctx.sizes.rateLimitUsers }));
-    for (const kind of ["unbatched", "command"] as const) {
-        const tu = rateAt("TenantUser"), other = rateAt(kind);
-        if (tu && other) {
-            rec.add(`tenant-user.rate-limit.speedup-vs-${kind}`, `Geldstuck rate limit, checkpoints on: ${KIND_LABEL[kind]} time / TenantUser time`, "x",
-                other.samples[0]! / tu.samples[0]!, { group: "rate-limit" });
-        }
-    }
     rec.result.details.requestsByRoute = byRoute;
     return rec;
 }
