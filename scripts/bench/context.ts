@@ -19,10 +19,6 @@ export interface Sizes {
     commandSamples: number;
     /** Scenario 4: samples of the variants other than the three the targets compare (TenantUser, unbatched, command at the highest --parallel with checkpoints). */
     secondarySamples: number;
-    /** Scenario 4, no batching tax: TenantUser vs unbatched at these sizes, with no latency and with `latencyMs`. */
-    sweepUsers: number[];
-    /** Scenario 4, rate limit: users under the Geldstuck default rate limit (20 requests/s, burst 40; no latency). */
-    rateLimitUsers: number;
     /** Scenarios 4 and 6: emulator latency per request. */
     latencyMs: number;
     fleet: { tenants: number; usersPerTenant: number };
@@ -31,17 +27,14 @@ export interface Sizes {
 export const SIZES: Record<Mode, Sizes> = {
     full: {
         samples: 3, roster: 10_000, growth: [1_000, 10_000, 100_000], users: 1_000, parallel: [8, 1_000], skipCheckpointVariants: true,
-        sweepUsers: [10, 100, 1_000], rateLimitUsers: 1_000,
         commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 50, usersPerTenant: 1_000 },
     },
     quick: {
         samples: 1, roster: 2_000, growth: [500, 1_000, 2_000], users: 100, parallel: [8, 1_000], skipCheckpointVariants: true,
-        sweepUsers: [10, 100, 1_000], rateLimitUsers: 1_000,
         commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 2, usersPerTenant: 100 },
     },
     tiny: {
         samples: 1, roster: 200, growth: [100, 200, 400], users: 10, parallel: [8, 1_000], skipCheckpointVariants: false,
-        sweepUsers: [10], rateLimitUsers: 10,
         commandSamples: 1, secondarySamples: 1, latencyMs: 50, fleet: { tenants: 2, usersPerTenant: 20 },
     },
 };

@@ -111,36 +111,6 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
         else out.push(atLeast({ id, description: desc, measured: `${fmtMs(other)} / ${fmtMs(tu)} = ${x(other / tu)}`, value: other / tu, limit: factor }, x));
     }
 
-    // 3b. No batching tax: TenantUser no slower than the unbatched provider, at each size, with and without latency.
-    for (const users of sizes.sweepUsers) {
-        for (const latencyMs of [0, sizes.latencyMs]) {
-            const at = { parallel: p, skipCheckpoints: false, group: "sweep" as const, users, latencyMs };
-            const id = `tenant-user-no-tax-u${users}-l${latencyMs}`;
-            const desc = `No batching tax: ${users.toLocaleString("en-US")} \`TenantUser\`s, ${latencyMs} ms latency, \`--parallel ${p}\`: ≤ 1.0 × the unbatched dynamic provider`;
-            const tuAt = get("tenant-user", variantId({ kind: "TenantUser", ...at }));
-            const unAt = get("tenant-user", variantId({ kind: "unbatched", ...at }));
-            if (tuAt === undefined || unAt === undefined) out.push(missing(id, desc, "tenant-user scenario did not run"));
-            else out.push(atMost({ id, description: desc, measured: `${fmtMs(tuAt)} vs ${fmtMs(unAt)}`, value: tuAt, limit: unAt }, fmtMs));
-        }
-    }
-
-    // 3c. Geldstuck's default rate limit (20 requests/s, burst 40): targets without checkpoints, ratios with them.
-    const r = sizes.rateLimitUsers.toLocaleString("en-US");
-    for (const skipCheckpoints of [true, false]) {
-        const at = { parallel: p, skipCheckpoints, group: "rate-limit" as const, users: sizes.rateLimitUsers };
-        const tuAt = get("tenant-user", variantId({ kind: "TenantUser", ...at }));
-        for (const [kind, factor, label] of [["unbatched", 3, "the unbatched dynamic provider"], ["command", 5, "@pulumi/command + curl --retry"]] as const) {
-            const id = `tenant-user-rate-limit-vs-${kind}${skipCheckpoints ? "" : "-checkpoints"}`;
-            const desc = skipCheckpoints
-                ? `Rate limit (20 requests/s, burst 40), PULUMI_SKIP_CHECKPOINTS: ${r} \`TenantUser\`s ≥ ${factor} × faster than ${label}`
-                : `Rate limit (20 requests/s, burst 40), checkpoints on: ${r} \`TenantUser\`s against ${label} (ratio reported, no target)`;
-            const other = get("tenant-user", variantId({ kind, ...at }));
-            if (tuAt === undefined || other === undefined) out.push(missing(id, desc, "tenant-user scenario did not run"));
-            else if (skipCheckpoints) out.push(atLeast({ id, description: desc, measured: `${fmtMs(other)} / ${fmtMs(tuAt)} = ${x(other / tuAt)}`, value: other / tuAt, limit: factor }, x));
-            else out.push({ id, description: desc, measured: `${fmtMs(other)} / ${fmtMs(tuAt)} = ${x(other / tuAt)}`, value: other / tuAt, limit: NaN, ratio: round(other / tuAt, 2), met: null });
-        }
-    }
-
     // 4. Emulator.
     {
         const desc = "Emulator bulk ingest ≥ 50,000 users/s (Zquence add-user-bulk of 10,000)";

@@ -3,21 +3,15 @@
  * realistic SaaS). `TenantUser` (batched) at each `--parallel`, with and without
  * PULUMI_SKIP_CHECKPOINTS, against the same settings for an unbatched dynamic provider (one
  * add-user per create) and for `@pulumi/command` running curl per user. Interleaved per sample.
- * Two more groups: the batching tax (TenantUser vs unbatched at several sizes, with and without
- * latency) and Geldstuck's default rate limit (20 requests/s, burst 40; no latency).
  */
 import type { BenchContext } from "../context";
 import { makeUsers, newBenchTenant, requestCount } from "../emulator";
 import { COMMAND_CURL_PROGRAM, TENANT_USERS_PROGRAM, UNBATCHED_PROGRAM } from "../programs";
 import { Recorder } from "../results";
 import { BenchStack } from "../stack";
-import { fmtNum } from "../stats";
 import { expectUsers } from "./roster";
 
 export type Kind = "TenantUser" | "unbatched" | "command";
-
-/** `main`: the original comparison; `sweep`: the batching tax by size and latency; `rate-limit`: a Geldstuck tenant. */
-export type Group = "main" | "sweep" | "rate-limit";
 
 export interface Variant {
     kind: Kind;
@@ -25,11 +19,6 @@ export interface Variant {
     skipCheckpoints: boolean;
     /** One of the three the targets compare (highest --parallel, checkpoints on). */
     primary: boolean;
-    group?: Group;
-    /** Default: the scenario's `users`. */
-    users?: number;
-    /** Default: the scenario's `latencyMs`. */
-    latencyMs?: number;
 }
 
 export const KIND_LABEL: Record<Kind, string> = {
@@ -40,30 +29,8 @@ export const KIND_LABEL: Record<Kind, string> = {
 
 const PROGRAM: Record<Kind, string> = { TenantUser: TENANT_USERS_PROGRAM, unbatched: UNBATCHED_PROGRAM, command: COMMAND_CURL_PROGRAM };
 
-export function variantId(v: Pick<Variant, "kind" | "parallel" | "skipCheckpoints" | "group" | "users" | "latencyMs">): string {
-    const skip = v.skipCheckpoints ? ".skip-checkpoints" : "";
-    if (v.group === "sweep") return `tenant-user.sweep.${v.kind}.u${v.users}.l${v.latencyMs}${skip}`;
-    if (v.group === "rate-limit") return `tenant-user.rate-limit.${v.kind}.u${v.users}${skip}`;
-    return `tenant-user.${v.kind}.p${v.parallel}${skip}`;
-}
-
-/** The batching-tax and rate-limit variants, all at the highest --parallel. */
-export function extraVariants(ctx: BenchContext): Variant[] {
-    const parallel = Math.max(...ctx.sizes.parallel);
-    const out: Variant[] = [];
-    for (const users of ctx.sizes.sweepUsers) {
-        for (const latencyMs of [0, ctx.sizes.latencyMs]) {
-            for (const kind of ["TenantUser", "unbatched"] as Kind[]) {
-                out.push({ kind, parallel, skipCheckpoints: false, primary: false, group: "sweep", users, latencyMs });
-            }
-        }
-    }
-    for (const skipCheckpoints of [false, true]) {
-        for (const kind of ["TenantUser", "unbatched", "command"] as Kind[]) {
-            out.push({ kind, parallel, skipCheckpoints, primary: false, group: "rate-limit", users: ctx.sizes.rateLimitUsers, latencyMs: 0 });
-        }
-    }
-    return out;
+export function variantId(v: Pick<Variant, "kind" | "parallel" | "skipCheckpoints">): string {
+    return `tenant-user.${v.kind}.p${v.parallel}${v.skipCheckpoints ? ".skip-checkpoints" : ""}`;
 }
 
 export function variants(ctx: BenchContext): Variant[] {
@@ -86,10 +53,9 @@ export function samplesOf(ctx: BenchContext, v: Variant): number {
 
 /** One fresh tenant and stack, one `up`; returns the wall time and the requests the tenant received. */
 export async function runVariant(ctx: BenchContext, v: Variant, profileOpts?: { env?: Record<string, string>; args?: string[]; viaUrl?: string }): Promise<{ ms: number; spawnedUs: number; requests: number; byRoute: Record<string, number> }> {
-    const n = v.users ?? ctx.sizes.users;
-    const rateLimited = v.group === "rate-limit";
-    const users = makeUsers(n, "user", 0, !rateLimited);
-    const tenant = await newBenchTenant(ctx.emu, { latencyMs: v.latencyMs ?? ctx.sizes.latencyMs, viaUrl: profileOpts?.viaUrl, dialect: rateLimited ? "geldstuck" : "zquence" });
+    const n = ctx.sizes.users;
+    const users = makeUsers(n);
+    const tenant = await newBenchTenant(ctx.emu, { latencyMs: ctx.sizes.latencyMs, viaUrl: profileOpts?.viaUrl });
     const stack = await BenchStack.create({
         program: PROGRAM[v.kind], project: `bench-${v.kind.toLowerCase()}`, files: { "users.json": JSON.stringify(users) },
         config: tenant.config, secrets: tenant.secrets, env: tenant.env,
@@ -111,7 +77,7 @@ export async function runVariant(ctx: BenchContext, v: Variant, profileOpts?: { 
 export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
     const n = ctx.sizes.users;
     const rec = new Recorder("tenant-user", `One resource per user: ${n.toLocaleString("en-US")} users, ${ctx.sizes.latencyMs} ms latency per request`);
-    const all = [...variants(ctx), ...extraVariants(ctx)];
+    const all = variants(ctx);
     const byRoute: Record<string, Record<string, number>> = {};
     const maxSamples = Math.max(...all.map((v) => samplesOf(ctx, v)));
     for (let s = 0; s < maxSamples; s++) {
@@ -121,17 +87,14 @@ export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
         for (const v of order) {
             const id = variantId(v);
             const r = await runVariant(ctx, v);
-            const group = v.group ?? "main";
-            const params = { users: v.users ?? n, parallel: v.parallel, skipCheckpoints: v.skipCheckpoints, kind: v.kind, latencyMs: v.latencyMs ?? ctx.sizes.latencyMs, group };
-            const setting = (group === "main" ? "" : group === "sweep" ? `${fmtNum(v.users!)} users, ${v.latencyMs} ms latency, `
-                : `${fmtNum(v.users!)} users, Geldstuck rate limit, `) + `--parallel ${v.parallel}${v.skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS" : ""}`;
+            const params = { users: n, parallel: v.parallel, skipCheckpoints: v.skipCheckpoints, kind: v.kind, latencyMs: ctx.sizes.latencyMs };
+            const setting = `--parallel ${v.parallel}${v.skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS" : ""}`;
             rec.add(id, `${KIND_LABEL[v.kind]}, ${setting}`, "ms", r.ms, params);
             rec.add(`${id}.requests`, `${KIND_LABEL[v.kind]}, ${setting}: requests`, "requests", r.requests, params);
             byRoute[id] = r.byRoute;
             ctx.log(`${id} (${s + 1}/${samplesOf(ctx, v)}): up ${r.ms.toFixed(0)} ms, ${r.requests} requests`);
         }
     }
-    rec.note("The batching-tax rows (N users, 0 or " + ctx.sizes.latencyMs + " ms latency) and the rate-limit rows (a Geldstuck tenant: 20 requests/s, burst 40, no latency) run at the highest --parallel with 1 sample each; compare them only within this run.");
     const secondary = all.find((v) => !v.primary && v.kind !== "command");
     if (secondary && samplesOf(ctx, secondary) < ctx.sizes.samples) {
         rec.note(`To keep the run bounded, only the three compared by the targets (--parallel ${Math.max(...ctx.sizes.parallel)}, checkpoints on) get ${ctx.sizes.samples} samples; the other variants get ${samplesOf(ctx, secondary)}.`);
