@@ -1,34 +1,14 @@
-import { appendFileSync } from "node:fs";
-
-/**
- * Debug trace of every batching decision, one JSON line each (ms since the batcher was made), to
- * the file this variable names; off unless set. `scripts/bench/batch-trace.ts` reads it.
- */
-const TRACE_FILE = process.env.TENANT_USERS_BATCH_TRACE;
-
-/** Weight of the newest interval in the smoothed announcement interval. */
-const GAP_SMOOTHING = 0.25;
-/** After the last announced add, wait this many announcement intervals for the next one (jitter). */
-const HORIZON_GAPS = 4;
-/** …but at least this long: a timer and a check round trip are not faster. */
-const MIN_HORIZON_MS = 5;
-
 interface Waiting<T, R> {
   item: T;
-  at: number;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
 
 export interface CreateBatcherOptions<T, R> {
-  /**
-   * Longest quiet after an add when more may follow: the cap on waiting for the next announcement,
-   * and the quiet that closes a stream of adds nobody announced. A lone add with nothing else
-   * announced never waits.
-   */
+  /** Quiet time that closes a batch: a lone add waits this long for company, and each new add restarts it. */
   windowMs: number;
   /**
-   * Quiet time while announced adds are still missing: a stream is under way, and the engine
+   * Quiet time once a batch has two or more adds, or more adds were announced: a stream is under way, and the engine
    * pauses it for checkpoint writes (measured: gaps of 100 to 400 ms between creates at
    * `--parallel 200`), so the batch waits longer for the rest before it is cut.
    * @default windowMs
@@ -52,8 +32,7 @@ export interface CreateBatcherOptions<T, R> {
 /**
  * Coalesces concurrent creates into bulk calls. The engine calls `create`
  * once per resource, concurrently (up to `--parallel`), in one provider
- * process, after `check` announced it (`expect`). A batch waits only while
- * more adds can be expected, so it never costs more than the engine's own pace.
+ * process: adds that arrive within `windowMs` of each other share a flush.
  * Batches are independent; several may be in flight at once.
  */
 export class CreateBatcher<T, R> {
@@ -61,11 +40,6 @@ export class CreateBatcher<T, R> {
   private timer: unknown;
   private batchStartedAt = 0;
   private expected = 0;
-  private lastAnnounceAt: number | undefined;
-  /** Smoothed interval between one-by-one announcements (the engine's pace of checks). */
-  private announceGap: number | undefined;
-  private lastAddAt: number | undefined;
-  private unannouncedStream = false;
   /** Size at which two batches in a row stalled while more adds were announced: the engine's `--parallel`. */
   private stalledAt = 0;
   private lastStall = 0;
@@ -80,92 +54,43 @@ export class CreateBatcher<T, R> {
 
   /**
    * Says that `count` more adds are on their way (the engine checks each new resource before it
-   * creates it). While announced adds are missing, a batch waits for them (stream window, max wait);
-   * once all are in, it goes at once unless announcements are still streaming in.
+   * creates it). When every expected add has arrived, the batch waits only `windowMs` instead of
+   * its longer stream window; adds nobody announced are batched by the windows alone.
    */
   expect(count = 1): void {
-    const now = this.now();
-    // A one-by-one announcement measures how fast the engine checks; a backlog (announced before
-    // the batcher existed) says nothing about the pace.
-    if (count === 1 && this.lastAnnounceAt !== undefined) {
-      const gap = now - this.lastAnnounceAt;
-      this.announceGap = this.announceGap === undefined ? gap : this.announceGap + (gap - this.announceGap) * GAP_SMOOTHING;
-    }
-    this.lastAnnounceAt = now;
     this.expected += count;
-    this.trace("expect", { count });
-    if (this.pending.length > 0) this.schedule(now);
   }
 
   /** Adds an item to the current batch; settles with its own result (or the batch's error). */
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const now = this.now();
-      const previousAddAt = this.lastAddAt;
-      this.lastAddAt = now;
-      this.pending.push({ item, at: now, resolve, reject });
-      if (this.pending.length === 1) this.batchStartedAt = now;
+      this.pending.push({ item, resolve, reject });
       const wasExpected = this.expected > 0;
       this.expected = Math.max(0, this.expected - 1);
-      // An add nobody announced shortly after another one (not in the same instant: those are
-      // concurrent, not a stream) is evidence that more unannounced adds follow.
-      this.unannouncedStream = !wasExpected && previousAddAt !== undefined && now > previousAddAt && now - previousAddAt <= this.opts.windowMs;
-      this.trace("add");
-      this.schedule(now);
+      // At `--parallel N` the engine runs at most N creates at once: once two batches in a row stalled
+      // at N while more were announced, a batch that reaches N will not grow, so it goes at once.
+      // (One stall is not enough: checkpoint pauses stall a fast stream at arbitrary sizes.)
+      const atEngineLimit = this.expected > 0 && this.stalledAt > 1 && this.pending.length >= this.stalledAt;
+      if (this.pending.length >= this.opts.maxBatch || atEngineLimit) return this.flushNow();
+      const now = this.now();
+      if (this.pending.length === 1) this.batchStartedAt = now;
+      if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+      const maxWait = Math.max(this.opts.maxWaitMs ?? this.opts.windowMs, this.opts.windowMs);
+      // Every announced add is here: only the short window, in case the engine checks more
+      // resources while this one waits (without checkpoints it interleaves checks and creates).
+      const allAnnouncedArrived = wasExpected && this.expected === 0;
+      // A stream is under way when the batch already has company or more adds were announced.
+      const streaming = !allAnnouncedArrived && (this.pending.length > 1 || this.expected > 0);
+      const quiet = streaming ? Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs) : this.opts.windowMs;
+      const delay = Math.min(quiet, this.batchStartedAt + maxWait - now);
+      this.timer = this.timers.setTimeout(() => {
+        if (this.expected > 0) {
+          if (this.pending.length === this.lastStall) this.stalledAt = this.lastStall;
+          this.lastStall = this.pending.length;
+        }
+        this.flushNow();
+      }, Math.max(0, delay));
     });
-  }
-
-  /**
-   * Decides when the current batch goes: at once when no further add can be expected, else when
-   * the adds it waits for stop coming. Sending "at once" still goes through a zero timer, so adds
-   * of the same instant share the batch.
-   */
-  private schedule(now: number): void {
-    // At `--parallel N` the engine runs at most N creates at once: once two batches in a row stalled
-    // at N while more were announced, a batch that reaches N will not grow, so it goes at once.
-    // (One stall is not enough: checkpoint pauses stall a fast stream at arbitrary sizes.)
-    const atEngineLimit = this.expected > 0 && this.stalledAt > 1 && this.pending.length >= this.stalledAt;
-    if (this.pending.length >= this.opts.maxBatch || atEngineLimit) return this.flushNow(atEngineLimit ? "engine-limit" : "max-batch");
-    const maxWait = Math.max(this.opts.maxWaitMs ?? this.opts.windowMs, this.opts.windowMs);
-    let deadline: number;
-    let why: string;
-    if (this.expected > 0) {
-      // Announced adds are missing: the engine pauses a stream for checkpoint writes, so wait
-      // for a longer quiet than between adds of one burst.
-      deadline = now + Math.max(this.opts.streamWindowMs ?? 0, this.opts.windowMs);
-      why = "announced-missing";
-    } else if (this.announcing(now)) {
-      // Every announced add is in, but the engine is still checking resources one by one
-      // (without checkpoints it interleaves checks and creates): a few check intervals more.
-      deadline = this.lastAnnounceAt! + this.announceHorizon();
-      why = "announcements-streaming";
-    } else if (this.unannouncedStream) {
-      deadline = now + this.opts.windowMs;
-      why = "unannounced-stream";
-    } else {
-      deadline = now;
-      why = "nothing-more-expected";
-    }
-    const delay = Math.max(0, Math.min(deadline, this.batchStartedAt + maxWait) - now);
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = this.timers.setTimeout(() => {
-      if (this.expected > 0) {
-        if (this.pending.length === this.lastStall) this.stalledAt = this.lastStall;
-        this.lastStall = this.pending.length;
-      }
-      this.flushNow(why);
-    }, delay);
-    this.trace("wait", { ms: delay, why });
-  }
-
-  /** How long after an announcement the next one is still likely: a few measured check intervals. */
-  private announceHorizon(): number {
-    return Math.min(this.opts.windowMs, Math.max(MIN_HORIZON_MS, HORIZON_GAPS * (this.announceGap ?? Infinity)));
-  }
-
-  /** Whether announcements come one by one at a measured pace, the last one within that pace. */
-  private announcing(now: number): boolean {
-    return this.announceGap !== undefined && this.lastAnnounceAt !== undefined && now - this.lastAnnounceAt < this.announceHorizon();
   }
 
   private now(): number {
@@ -177,26 +102,10 @@ export class CreateBatcher<T, R> {
     return this.pending.length;
   }
 
-  private readonly createdAt = Date.now();
-
-  private trace(event: string, extra: Record<string, unknown> = {}): void {
-    if (!TRACE_FILE) return;
-    const line = { t: Date.now() - this.createdAt, event, pending: this.pending.length, expected: this.expected, ...extra };
-    try {
-      appendFileSync(TRACE_FILE, `${JSON.stringify(line)}\n`);
-    } catch {
-      // A trace must never fail a create.
-    }
-  }
-
-  private flushNow(reason: string): void {
+  private flushNow(): void {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
-    if (batch.length > 0) {
-      const now = this.now();
-      this.trace("flush", { reason, size: batch.length, oldestWaitedMs: now - batch[0]!.at, newestWaitedMs: now - batch[batch.length - 1]!.at });
-    }
     this.pending = [];
     if (batch.length === 0) return;
     // Through a promise, so a flush that throws synchronously rejects the batch too.

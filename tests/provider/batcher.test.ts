@@ -38,123 +38,108 @@ describe("CreateBatcher", () => {
     expect(out).to.deep.equal(["r:1", "r:2", "r:3", "r:4"]);
   });
 
+  it("flushes a lone add after the window, not before", async () => {
+    const r = recorder<string>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<string, unknown>({ windowMs: 50, maxBatch: 100, flush: r.flush, timers: clock.timers });
+    const solo = b.add("solo");
+    clock.advance(49);
+    await tick();
+    expect(r.calls).to.have.length(0);
+    clock.advance(1);
+    expect(await solo).to.equal("r:solo");
+    expect(r.calls).to.deep.equal([["solo"]]);
+  });
+
   it("flushes a lone add on a real timer", async () => {
     const r = recorder<string>();
     const b = new CreateBatcher<string, unknown>({ windowMs: 5, maxBatch: 100, flush: r.flush });
     expect(await b.add("solo")).to.equal("r:solo");
   });
 
-  it("sends a lone add at once when nothing else is announced", async () => {
-    const r = recorder<string>();
-    const clock = fakeClock();
-    const b = new CreateBatcher<string, unknown>({ windowMs: 50, maxBatch: 100, flush: r.flush, timers: clock.timers });
-    const solo = b.add("solo");
-    clock.advance(0);
-    expect(await solo).to.equal("r:solo");
-    expect(r.calls).to.deep.equal([["solo"]]);
-  });
-
-  it("sends a batch at once when every announced add has arrived and no announcement is streaming", async () => {
+  it("starts the window at the first add of a batch, so later adds do not extend it", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    b.expect(3); // announced before the batcher existed: a backlog, no pace
-    const adds = [1, 2, 3].map((n) => b.add(n));
-    clock.advance(0);
-    await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[1, 2, 3]]);
-    expect(clock.pending()).to.equal(0);
-  });
-
-  it("waits a few announcement intervals after the last announced add while announcements stream in", async () => {
-    const r = recorder<number>();
-    const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 1000, streamWindowMs: 5000, maxWaitMs: 5000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    const adds: Promise<unknown>[] = [];
-    for (const n of [1, 2, 3, 4]) { // check, create, check, create…: the engine without checkpoints, 10 ms a check
-      b.expect(1);
-      adds.push(b.add(n));
-      clock.advance(10);
-    }
-    // The first create had no company announced and went alone; the last check was at 30 ms.
-    clock.advance(29); // 69 ms
+    const b = new CreateBatcher<number, unknown>({ windowMs: 40, maxBatch: 100, flush: r.flush, timers: clock.timers });
+    const first = b.add(1);
+    clock.advance(30);
+    const second = b.add(2);
+    expect(clock.pending()).to.equal(1);
+    clock.advance(9);
     await tick();
-    expect(r.calls).to.deep.equal([[1]]);
-    clock.advance(1); // 30 ms + 4 intervals of 10 ms = 70 ms
-    await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[1], [2, 3, 4]]);
+    expect(r.calls).to.have.length(0);
+    clock.advance(1);
+    await Promise.all([first, second]);
+    expect(r.calls).to.deep.equal([[1, 2]]);
+    // The next add opens a new batch with its own window.
+    const third = b.add(3);
+    clock.advance(40);
+    await third;
+    expect(r.calls).to.deep.equal([[1, 2], [3]]);
   });
 
-  it("keeps a batch open for the create of a resource checked while it waits", async () => {
+  it("keeps a batch open while adds keep arriving within the window, up to maxWaitMs", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxWaitMs: 5000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    b.expect(1);
-    const adds = [b.add(1)];
-    clock.advance(10);
-    b.expect(1);
-    adds.push(b.add(2));
-    clock.advance(10);
-    b.expect(1); // at 20 ms; its create takes longer than the 50 ms window
-    clock.advance(80);
-    await tick();
-    expect(r.calls).to.deep.equal([[1]]);
-    adds.push(b.add(3));
-    clock.advance(0);
-    await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[1], [2, 3]]);
-  });
-
-  it("batches adds nobody announced that follow each other within the window", async () => {
-    const r = recorder<number>();
-    const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 20, maxWaitMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    const b = new CreateBatcher<number, unknown>({ windowMs: 20, maxWaitMs: 100, maxBatch: 1000, flush: r.flush, timers: clock.timers });
     const adds = [b.add(0)];
-    clock.advance(0);
-    for (let i = 1; i <= 3; i++) {
-      clock.advance(15);
+    for (let i = 1; i <= 4; i++) {
+      clock.advance(15); // each add comes before the quiet window closes
       adds.push(b.add(i));
     }
-    clock.advance(19);
     await tick();
-    expect(r.calls).to.deep.equal([[0]]);
-    clock.advance(1);
+    expect(r.calls).to.have.length(0);
+    clock.advance(20);
     await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[0], [1, 2, 3]]);
+    expect(r.calls).to.deep.equal([[0, 1, 2, 3, 4]]);
   });
 
-  it("keeps a batch open for the stream window while announced adds are missing", async () => {
+  it("waits the longer stream window once a batch holds two adds", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
     const b = new CreateBatcher<number, unknown>({ windowMs: 20, streamWindowMs: 80, maxWaitMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    b.expect(10);
     const adds = [b.add(0)];
-    clock.advance(70); // a checkpoint pause: past the window, within the stream window
+    clock.advance(10);
     adds.push(b.add(1));
+    clock.advance(70); // past the lone window, within the stream window
+    adds.push(b.add(2));
     clock.advance(79);
     await tick();
     expect(r.calls).to.have.length(0);
     clock.advance(1);
     await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[0, 1]]);
+    expect(r.calls).to.deep.equal([[0, 1, 2]]);
   });
 
-  it("flushes a stream of announced adds at maxWaitMs even if it never goes quiet", async () => {
+  it("waits only the short window once every announced add has arrived", async () => {
     const r = recorder<number>();
     const clock = fakeClock();
-    const b = new CreateBatcher<number, unknown>({ windowMs: 20, streamWindowMs: 100, maxWaitMs: 50, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-    b.expect(10);
-    const adds = [b.add(0)];
-    for (let i = 1; i <= 5; i++) {
+    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    b.expect(3);
+    const adds = [1, 2, 3].map((n) => b.add(n));
+    await tick();
+    expect(r.calls).to.have.length(0);
+    clock.advance(50);
+    await Promise.all(adds);
+    expect(r.calls).to.deep.equal([[1, 2, 3]]);
+    expect(clock.pending()).to.equal(0);
+  });
+
+  it("keeps the batch open for adds announced while it waits", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 50, streamWindowMs: 1000, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    const adds: Promise<unknown>[] = [];
+    for (const n of [1, 2, 3]) { // check, create, check, create…: the engine without checkpoints
+      b.expect(1);
+      adds.push(b.add(n));
       clock.advance(10);
-      adds.push(b.add(i));
     }
     await tick();
-    // The add at 50 ms finds the first batch already flushed and opens the next one.
-    expect(r.calls).to.deep.equal([[0, 1, 2, 3, 4]]);
-    clock.advance(100);
+    expect(r.calls).to.have.length(0);
+    clock.advance(50);
     await Promise.all(adds);
-    expect(r.calls).to.deep.equal([[0, 1, 2, 3, 4], [5]]);
+    expect(r.calls).to.deep.equal([[1, 2, 3]]);
   });
 
   it("waits out the window while announced adds are still missing", async () => {
@@ -199,6 +184,23 @@ describe("CreateBatcher", () => {
     clock.advance(100);
     await Promise.all(second);
     expect(r.calls).to.deep.equal([[1, 2, 3], [4, 5, 6, 7]]);
+  });
+
+  it("flushes a stream of adds at maxWaitMs even if it never goes quiet", async () => {
+    const r = recorder<number>();
+    const clock = fakeClock();
+    const b = new CreateBatcher<number, unknown>({ windowMs: 20, maxWaitMs: 50, maxBatch: 1000, flush: r.flush, timers: clock.timers });
+    const adds = [b.add(0)];
+    for (let i = 1; i <= 5; i++) {
+      clock.advance(10);
+      adds.push(b.add(i));
+    }
+    await tick();
+    // The add at 50 ms finds the first batch already flushed and opens the next one.
+    expect(r.calls).to.deep.equal([[0, 1, 2, 3, 4]]);
+    clock.advance(20);
+    await Promise.all(adds);
+    expect(r.calls).to.deep.equal([[0, 1, 2, 3, 4], [5]]);
   });
 
   it("flushes as soon as a batch reaches maxBatch, without waiting for the window", async () => {
