@@ -13,7 +13,20 @@ export function mayHaveLanded(error: unknown): boolean {
     return error instanceof TenantUsersError && error.status !== undefined && error.status >= 500;
 }
 
-/** The outcome to record for a user whose earlier add may have landed: "existing" could be our own. */
+/**
+ * Whether the engine runs without checkpoints (`PULUMI_SKIP_CHECKPOINTS`, the fast path for many
+ * TenantUsers): a killed `up` then records nothing, not even what it had added, so the next `up`
+ * finds our own users existing and cannot tell them from users the vendor held before.
+ */
+export function checkpointsSkipped(env: NodeJS.ProcessEnv = process.env): boolean {
+    const v = (env.PULUMI_SKIP_CHECKPOINTS ?? "").toLowerCase();
+    return v === "true" || v === "1";
+}
+
+/**
+ * The outcome to record: an "existing" user is `present`, not `adopted`, when an earlier add of it
+ * may have landed (its answer was lost), or when no record of earlier adds can be trusted (no checkpoints).
+ */
 export function settledKind(kind: OutcomeKind, wasUnsettled: boolean): OutcomeKind {
-    return wasUnsettled && kind === "adopted" ? "present" : kind;
+    return kind === "adopted" && (wasUnsettled || checkpointsSkipped()) ? "present" : kind;
 }

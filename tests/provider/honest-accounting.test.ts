@@ -86,6 +86,20 @@ describe("honest accounting", function () {
         });
     });
 
+    describe("without checkpoints", () => {
+        afterEach(() => { delete process.env.PULUMI_SKIP_CHECKPOINTS; });
+
+        it("reports a user the vendor already holds as present, since a killed up records nothing it added", async () => {
+            const tenant = await newTenant(emu, "zquence");
+            configure(tenant);
+            await emu.control.insertUsers(tenant.tenantId, [{ email: "held@example.com" }]);
+            process.env.PULUMI_SKIP_CHECKPOINTS = "true";
+            const checked = await tenantUser.check({}, { email: "held@example.com", idempotencyScope: "p/s/held-fast" });
+            const created = await tenantUser.create(checked.inputs as any);
+            expect(created.outs.status).to.equal("present");
+        });
+    });
+
     describe("a small batch with one failure", () => {
         it("fails only the user whose add failed; the others get their own outcome", async () => {
             const client: DialectClient = {
