@@ -4,7 +4,6 @@
  * whole: Node dynamic providers have no detailed diff), it is encrypted in state (emails are personal
  * data), and deflate keeps 100,000 users within a few MB of state. Shared by both processes.
  */
-import { createHash } from "node:crypto";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { NormalizedUser } from "./schema/user";
 
@@ -43,13 +42,13 @@ export function unpack<T>(packed: Packed<T>): T {
 type Fields = { email: string; name?: string | null; phone?: string | null; country?: string | null };
 
 /**
- * The roster's one `summary` formula: `N users · fingerprint`, the fingerprint a short, stable,
- * non-reversible hash over a canonical form (sorted by email), so that the declared users (after
- * `check`) and the recorded ones compare, and preview shows a change as one `old => new` line.
+ * The roster's one `summary` formula: `N users · fingerprint` over a canonical form (sorted by
+ * email), so that the declared users (after `check`) and the recorded ones compare, and preview
+ * shows a change as one `old => new` line. `digest` is a keyed hash (the provider keys it with the
+ * connection's credentials): the summary is plain text in state, and must not confirm a guessed user.
  */
-export function rosterSummary(users: Fields[]): string {
+export function rosterSummary(users: Fields[], digest: (text: string) => string): string {
     const canonical = users.map((u) => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null])
         .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
-    const fingerprint = createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 12);
-    return `${canonical.length.toLocaleString("en-US")} users · ${fingerprint}`;
+    return `${canonical.length.toLocaleString("en-US")} users · ${digest(JSON.stringify(canonical))}`;
 }

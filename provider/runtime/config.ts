@@ -95,8 +95,9 @@ function positiveInt(source: ConfigSource, key: string, fallback: number): numbe
 
 /** Hosts a plain `http://` base URL may name: this machine only (the emulator). */
 function isLoopback(hostname: string): boolean {
+    // Literal addresses and `localhost` only: any other name goes through DNS, which may answer anything.
     const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+    return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /**
@@ -108,7 +109,13 @@ function checkedBaseUrl(baseUrl: string, where: string): string {
     try {
         url = new URL(baseUrl);
     } catch {
-        throw new ConfigError(`${where}baseUrl must be an absolute URL such as https://api.example.com, got ${JSON.stringify(baseUrl)}`);
+        // Never echo a value that might hold userinfo.
+        const shown = baseUrl.includes("@") ? "a value that is not a URL" : JSON.stringify(baseUrl);
+        throw new ConfigError(`${where}baseUrl must be an absolute URL such as https://api.example.com, got ${shown}`);
+    }
+    // Before anything that repeats the URL: a password in it must not reach a message.
+    if (url.username || url.password) {
+        throw new ConfigError(`${where}baseUrl must not carry credentials in the URL; set them as config secrets`);
     }
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
         throw new ConfigError(`${where}baseUrl ${JSON.stringify(baseUrl)} uses plain http:// to a host that is not this machine: ` +
@@ -117,9 +124,6 @@ function checkedBaseUrl(baseUrl: string, where: string): string {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
         throw new ConfigError(`${where}baseUrl must use https:// (or http:// to loopback), got ${JSON.stringify(url.protocol)}`);
-    }
-    if (url.username || url.password) {
-        throw new ConfigError(`${where}baseUrl must not carry credentials in the URL; set them as config secrets`);
     }
     return baseUrl.replace(/\/+$/, "");
 }
@@ -172,6 +176,10 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
             throw new ConfigError(`${NAMESPACE}:connections must be an object of named connections`);
         }
         for (const [name, raw] of Object.entries(parsed)) {
+            if (name === DEFAULT_CONNECTION) {
+                // It would silently stand in for the top-level connection that resources without `connection` use.
+                throw new ConfigError(`${NAMESPACE}:connections.${DEFAULT_CONNECTION} is reserved for the default connection (tenant-users:dialect, baseUrl and keys); give it another name`);
+            }
             if (typeof raw !== "object" || raw === null) throw new ConfigError(`${NAMESPACE}:connections.${name} must be an object`);
             connections.set(name, connectionFrom(raw as Record<string, unknown>, `${NAMESPACE}:connections.${name}.`, undefined));
         }

@@ -11,6 +11,7 @@ import { CreateBatcher } from "./batcher";
 import { ConfigError, DEFAULT_CONNECTION, missingCredentials, NAMESPACE, parseSettings, ProviderSettings } from "./config";
 import { setEmailLogging, warn } from "./log";
 import { claimUsers, describeClashes } from "./ownership";
+import { UNKNOWN } from "./unknown";
 import { recordedKeys, recordedMode, Target, targetOf } from "./target";
 
 /** Once creates stream in, the quiet window that closes a batch grows this much (see CreateBatcher). */
@@ -91,7 +92,8 @@ function assertCredentials(name: string | undefined, connection: Connection): vo
 /** What `check` needs of a resource's connection: its name, settings and target; or the failure to report. */
 export type CheckedConnection =
     | { ok: true; name: string | undefined; connection: Connection; target: Target }
-    | { ok: false; failure: { property: string; reason: string } };
+    | { ok: false; failure: { property: string; reason: string } }
+    | { ok: "later" };
 
 /**
  * The connection a resource's `connection` input names, checked at `check` (so at preview, before
@@ -101,6 +103,8 @@ export function checkConnection(value: unknown): CheckedConnection {
     if (value !== undefined && typeof value !== "string") {
         return { ok: false, failure: { property: "connection", reason: `must be the name of a connection (a string), got ${typeof value}` } };
     }
+    // A name computed by another resource is checked when it is known, at `up`.
+    if (value === UNKNOWN) return { ok: "later" };
     try {
         const connection = connectionNamed(value);
         assertCredentials(value, connection);
@@ -111,20 +115,25 @@ export function checkConnection(value: unknown): CheckedConnection {
 }
 
 /**
- * Compares the target recorded in state with the one the connection names now. A change replaces
- * the resource (its users are added at the new target; the old one keeps its own), and says so. A
- * move from TEST to LIVE is refused until the user accepts that LIVE target by its key fingerprint.
- * Returns whether the resource must be replaced; state written before targets were recorded has none.
+ * Compares the target recorded in state with the one the resource's connection names now, whether
+ * or not the connection's name changed. A change replaces the resource (its users are added at the
+ * new target; the old one keeps its own), and says so. Writing to LIVE from state recorded at TEST,
+ * or from state that records no target (an earlier version's), is refused until the user accepts
+ * that LIVE target by its key fingerprint. Returns whether the target moved.
  */
-export async function targetMoved(what: string, connectionName: string | undefined, recorded: string | undefined, current: string): Promise<boolean> {
-    if (recorded === undefined || recorded === current) return false;
+export async function targetMoved(what: string, connectionName: string | undefined, recorded: string | undefined, current: string | undefined): Promise<boolean> {
+    // A connection computed by another resource is known, and checked, at `up`.
+    if (recorded === current || current === undefined) return false;
     const name = connectionName ?? DEFAULT_CONNECTION;
     const keys = recordedKeys(current);
-    if (recordedMode(recorded) === "TEST" && recordedMode(current) !== "TEST" && currentSettings().acceptLiveTarget !== keys) {
-        throw new ConfigError(`${what}: connection "${name}" moved from TEST to LIVE (${recorded} → ${current}). Nothing was sent. ` +
+    const intoLive = recordedMode(current) === "LIVE" && (recorded === undefined || recordedMode(recorded) !== "LIVE");
+    if (intoLive && currentSettings().acceptLiveTarget !== keys) {
+        const from = recorded === undefined ? "a target this state does not record (written by an earlier version)" : `TEST (${recorded})`;
+        throw new ConfigError(`${what}: connection "${name}" now writes to LIVE (${current}), moved from ${from}. Nothing was sent. ` +
             `Applying this adds every user of ${what} to LIVE. If that is intended, accept this LIVE target and run again: ` +
             `pulumi config set ${NAMESPACE}:acceptLiveTarget ${keys}`);
     }
+    if (recorded === undefined) return false;
     await warn(`${what}: connection "${name}" now writes to another target (${recorded} → ${current}): ` +
         `the resource is replaced and its users are added there; the old target keeps its users.`);
     return true;

@@ -5,6 +5,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configureFrom } from "./connections";
+import { scrubEmails } from "./log";
 import * as roster from "./roster-controller";
 import * as user from "./user-controller";
 
@@ -12,20 +13,41 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
     configureFrom(req.config);
 }
 
+/**
+ * Every error a provider method throws leaves through here, with `tenant-users:logEmails` applied
+ * to its message, its stack (the launcher prints `error.stack`) and its partial-state `reasons`:
+ * whatever built the message, it cannot reveal more than the setting allows.
+ */
+function scrubbingErrors<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args: A) => {
+        try {
+            return await method(...args);
+        } catch (error) {
+            if (error instanceof Error) {
+                error.message = scrubEmails(error.message);
+                if (error.stack) error.stack = scrubEmails(error.stack);
+                const withReasons = error as Error & { reasons?: unknown };
+                if (Array.isArray(withReasons.reasons)) withReasons.reasons = withReasons.reasons.map((r) => scrubEmails(String(r)));
+            }
+            throw error;
+        }
+    };
+}
+
 export const tenantUser = {
     configure,
-    check: user.check,
-    diff: user.diff,
-    create: user.create,
-    update: user.update,
-    delete: user.forget,
+    check: scrubbingErrors(user.check),
+    diff: scrubbingErrors(user.diff),
+    create: scrubbingErrors(user.create),
+    update: scrubbingErrors(user.update),
+    delete: scrubbingErrors(user.forget),
 } satisfies dynamic.ResourceProvider;
 
 export const tenantUserRoster = {
     configure,
-    check: roster.check,
-    diff: roster.diff,
-    create: roster.create,
-    update: roster.update,
-    delete: roster.forget,
+    check: scrubbingErrors(roster.check),
+    diff: scrubbingErrors(roster.diff),
+    create: scrubbingErrors(roster.create),
+    update: scrubbingErrors(roster.update),
+    delete: scrubbingErrors(roster.forget),
 } satisfies dynamic.ResourceProvider;

@@ -6,7 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { vendorOf } from "../dialects/registry";
-import type { Connection, DialectClient, UserOutcome } from "../dialects/types";
+import type { Connection, DialectClient, OutcomeKind, UserOutcome } from "../dialects/types";
 import { redact } from "../errors";
 import { type DeclaredRows, type DesiredUsers, type InvalidRow, type Packed, pack, type RecordedUser, rosterSummary, unpack } from "../roster-codec";
 import { NormalizedUser, validateRoster } from "../schema";
@@ -14,7 +14,7 @@ import { DEFAULT_CONNECTION } from "./config";
 import { checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
 import { Coalescer, info, listSome, naming, scrubEmails, warn } from "./log";
 import { mayHaveLanded, settledKind } from "./outcomes";
-import { targetOf } from "./target";
+import { personalDigest, targetOf } from "./target";
 import { UNKNOWN } from "./unknown";
 
 export type OnInvalid = "fail" | "report";
@@ -58,6 +58,7 @@ export interface RosterOutputs {
 export async function check(_olds: unknown, news: Record<string, any>): Promise<dynamic.CheckResult> {
     const failures: dynamic.CheckFailure[] = [];
     const checked = checkConnection(news.connection);
+    if (checked.ok === "later") return { inputs: news, failures: [] };
     if (!checked.ok) return { inputs: news, failures: [checked.failure] };
     const connection = checked.name;
     const conn = checked.connection;
@@ -85,7 +86,7 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
     const clash = await checkOwnership(checked.target, `TenantUserRoster ${news.label}`, result.users.map((u) => u.email));
     if (clash) failures.push({ ...clash, property: "users", reason: scrubEmails(clash.reason) });
     return {
-        inputs: { ...base, users: pack(desired), summary: rosterSummary(result.users) },
+        inputs: { ...base, users: pack(desired), summary: rosterSummary(result.users, (t) => personalDigest(conn, t)) },
         failures,
     };
 }
@@ -126,13 +127,13 @@ function plan(recordedPacked: Packed<RecordedUser[]> | undefined, desiredPacked:
 }
 
 export async function diff(_id: string, olds: RosterOutputs, news: RosterInputs): Promise<dynamic.DiffResult> {
+    // Checked on every change, a new connection name included: a move into LIVE needs acceptance either way.
+    const moved = await targetMoved(`roster ${news.label}`, news.connection, olds.target, news.target);
     if ((olds.connection ?? DEFAULT_CONNECTION) !== (news.connection ?? DEFAULT_CONNECTION)) {
         await info(`roster ${news.label}: the connection changed, so every user is sent to the new tenant; the old tenant keeps its users.`);
         return { changes: true, replaces: ["connection"], deleteBeforeReplace: false };
     }
-    if (await targetMoved(`roster ${news.label}`, news.connection, olds.target, news.target)) {
-        return { changes: true, replaces: ["target"], deleteBeforeReplace: false };
-    }
+    if (moved) return { changes: true, replaces: ["target"], deleteBeforeReplace: false };
     if (news.users === UNKNOWN) return { changes: true };
     const p = plan(olds.users, news.users);
     const lines: string[] = [];
@@ -167,16 +168,15 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
     const createdEmails: string[] = [];
     const uncertainEmails: string[] = [];
     const warnings: string[] = [];
-    const result = await sendChunks(live.client, p.add, inputs, (outcomes) => {
-        for (const o of outcomes) {
-            if (o.warning) warnings.push(`${o.email}: ${o.warning}`);
-            if (o.kind === "failed") { failed.push({ email: o.email, error: o.error?.code ?? "failed" }); continue; }
-            const kind = settledKind(o.kind, p.unsettled.has(o.email));
-            if (kind === "created") createdEmails.push(o.email);
-            if (kind === "present") uncertainEmails.push(o.email);
-            recorded.push(toRecord({ ...o, kind }, p.add));
-        }
-    }, (lost) => recorded.push(...lost.map((u): RecordedUser => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null, "u", null])));
+    const result = await sendChunks(live.client, p.add, inputs, (outcomes) => outcomes.map((o) => {
+        if (o.warning) warnings.push(`${o.email}: ${o.warning}`);
+        if (o.kind === "failed") { failed.push({ email: o.email, error: o.error?.code ?? "failed" }); return o.kind; }
+        const kind = settledKind(o.kind, p.unsettled.has(o.email));
+        if (kind === "created") createdEmails.push(o.email);
+        if (kind === "present") uncertainEmails.push(o.email);
+        recorded.push(toRecord({ ...o, kind }, p.add));
+        return kind;
+    }), (lost) => recorded.push(...lost.map((u): RecordedUser => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null, "u", null])));
     // The lists trigger downstream automation: an update that sends nothing keeps the last run's
     // lists (so nothing re-runs), and a run after a failed one also reports what that one settled.
     const carry = olds !== undefined && (p.add.length === 0 || olds.complete === false);
@@ -225,7 +225,7 @@ function outputs(inputs: RosterInputs, conn: Connection, recorded: RecordedUser[
     const settled = recorded.filter((r) => r[4] !== "u");
     return {
         users: pack(recorded),
-        summary: rosterSummary(settled.map(([email, name, phone, country]) => ({ email, name, phone, country }))),
+        summary: rosterSummary(settled.map(([email, name, phone, country]) => ({ email, name, phone, country })), (t) => personalDigest(conn, t)),
         label: inputs.label,
         connection: inputs.connection ?? DEFAULT_CONNECTION,
         dialect: conn.dialect,
@@ -247,7 +247,7 @@ function outputs(inputs: RosterInputs, conn: Connection, recorded: RecordedUser[
  * After a chunk fails for good no new chunk starts; those in flight finish and are recorded.
  */
 async function sendChunks(client: DialectClient, users: NormalizedUser[], inputs: RosterInputs,
-    onOutcomes: (o: UserOutcome[]) => void, onLost: (chunk: NormalizedUser[]) => void): Promise<{ error?: Error }> {
+    onOutcomes: (o: UserOutcome[]) => OutcomeKind[], onLost: (chunk: NormalizedUser[]) => void): Promise<{ error?: Error }> {
     const size = Math.min(inputs.chunkSize, client.maxBatch);
     const chunks: NormalizedUser[][] = [];
     for (let i = 0; i < users.length; i += size) chunks.push(users.slice(i, i + size));
@@ -258,10 +258,10 @@ async function sendChunks(client: DialectClient, users: NormalizedUser[], inputs
         while (!error && next < chunks.length) {
             const index = next++;
             try {
-                const outcomes = await client.addUsersBulk(chunks[index]);
-                onOutcomes(outcomes);
+                // The progress line counts what is recorded (a lost answer's adopted are present).
+                const outcomes = onOutcomes(await client.addUsersBulk(chunks[index]));
                 sent += chunks[index].length;
-                const n = (k: string) => outcomes.filter((o) => o.kind === k).length;
+                const n = (k: OutcomeKind) => outcomes.filter((o) => o === k).length;
                 await info(`roster ${inputs.label}: chunk ${index + 1}/${chunks.length} done (${sent}/${users.length} users): ` +
                     `${n("created")} created, ${n("adopted")} adopted, ${n("present")} present, ${n("failed")} failed`);
             } catch (err) {

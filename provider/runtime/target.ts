@@ -5,7 +5,7 @@
  * connection name is a visible `~ target` line in preview and replaces the resource (its users are
  * added at the new target), instead of "no changes" while state claims users the new target lacks.
  */
-import { scryptSync } from "node:crypto";
+import { createHmac, scryptSync } from "node:crypto";
 import { vendorOf } from "../dialects/registry";
 import type { Connection } from "../dialects/types";
 
@@ -28,7 +28,9 @@ const cache = new Map<string, Target>();
  * Computed once per connection per provider process (about 30 ms).
  */
 export function targetOf(conn: Connection): Target {
-    const origin = conn.baseUrl.replace(/\/+$/, "");
+    // Origin and path only: a query string or fragment (a token, say) must not reach state or preview.
+    const url = new URL(conn.baseUrl);
+    const origin = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
     const material = [conn.apiKey ?? "", conn.apiSecret ?? "", conn.secretKey ?? ""].join("\n");
     const cacheKey = `${conn.dialect}\n${origin}\n${material}`;
     const hit = cache.get(cacheKey);
@@ -50,4 +52,14 @@ export function recordedMode(text: string): Mode | undefined {
 /** The key fingerprint a recorded target text names. */
 export function recordedKeys(text: string): string | undefined {
     return /· keys ([0-9a-f]+)$/.exec(text)?.[1];
+}
+
+/**
+ * A keyed hash over personal data for what must be stable and stored in plain text (a resource id,
+ * a roster's summary): keyed by the connection's credentials, which never reach state, so a guess
+ * of an email cannot be confirmed from state alone.
+ */
+export function personalDigest(conn: Connection, text: string, length = 12): string {
+    const key = [conn.dialect, conn.apiKey ?? "", conn.apiSecret ?? "", conn.secretKey ?? ""].join("\n");
+    return createHmac("sha256", key).update(text).digest("hex").slice(0, length);
 }

@@ -14,7 +14,7 @@ import { DEFAULT_CONNECTION } from "./config";
 import { announceCreate, checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
 import { Coalescer, naming, scrubEmails, warn } from "./log";
 import { mayHaveLanded, settledKind } from "./outcomes";
-import { targetOf } from "./target";
+import { personalDigest, targetOf } from "./target";
 import { UNKNOWN } from "./unknown";
 
 export { UNKNOWN };
@@ -50,6 +50,7 @@ export interface UserOutputs extends NormalizedUser {
 
 export async function check(olds: Record<string, unknown>, news: Record<string, any>): Promise<dynamic.CheckResult> {
     const checked = checkConnection(news.connection);
+    if (checked.ok === "later") return { inputs: news, failures: [] };
     if (!checked.ok) return { inputs: news, failures: [checked.failure] };
     const connection = checked.name;
     const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope, target: checked.target.text };
@@ -69,7 +70,7 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     const { user, failures } = validateUser(fields, dialect);
     const scrubbed = failures.map((f) => ({ ...f, reason: scrubEmails(f.reason) }));
     if (!user) return { inputs: news, failures: scrubbed };
-    const owner = `TenantUser ${String(news.idempotencyScope ?? "").split("/").slice(2).join("/")}`;
+    const owner = `TenantUser ${resourceName(news.idempotencyScope)}`;
     const clash = await checkOwnership(checked.target, owner, [user.email]);
     if (clash) scrubbed.push({ ...clash, reason: scrubEmails(clash.reason) });
     // A resource with no previous inputs is about to be created: tell the batcher to expect it.
@@ -80,8 +81,10 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
 export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Promise<dynamic.DiffResult> {
     const replaces: string[] = [];
     if (olds.email !== news.email) replaces.push("email");
+    // Checked on every change, a new connection name included: a move into LIVE needs acceptance either way.
+    const moved = await targetMoved(`TenantUser ${resourceName(news.idempotencyScope)}`, news.connection, olds.target, news.target);
     if ((olds.connection ?? DEFAULT_CONNECTION) !== (news.connection ?? DEFAULT_CONNECTION)) replaces.push("connection");
-    else if (await targetMoved(`TenantUser ${olds.email}`, news.connection, olds.target, news.target)) replaces.push("target");
+    else if (moved) replaces.push("target");
     // State from before targets were recorded gets its target written by an update that sends nothing.
     const recordTarget = olds.target === undefined;
     // A user whose add lost its answer is added again (the engine also retries a partly-failed create).
@@ -109,7 +112,7 @@ export function idempotencyKey(scope: string, user: NormalizedUser): string {
 
 export async function create(inputs: UserInputs & { __provider?: string }): Promise<dynamic.CreateResult> {
     const outs = await addUser(inputs, false);
-    return { id: outs.email, outs };
+    return { id: userResourceId(inputs.connection, outs.email), outs };
 }
 
 /**
@@ -131,7 +134,7 @@ async function addUser(inputs: UserInputs & { __provider?: string }, wasUnsettle
         const message = `TenantUser ${user.email}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
             `State records it as unsettled; run \`pulumi up\` again to settle it.`;
         const properties = { ...outputsFor(inputs, user, { email: user.email, kind: "present" }, live.connection), status: "unsettled", __provider: inputs.__provider };
-        throw Object.assign(new Error(scrubEmails(message)), { id: user.email, properties, reasons: [scrubEmails(message)] });
+        throw Object.assign(new Error(scrubEmails(message)), { id: userResourceId(inputs.connection, user.email), properties, reasons: [scrubEmails(message)] });
     }
     if (outcome.kind === "failed") {
         const error = failedOutcomeError(outcome, live.connection.dialect);
@@ -171,6 +174,19 @@ const forgotten = new Coalescer(100, (emails) =>
 /** Forgets the user: the APIs have no delete endpoint, so the vendor keeps it (and the user is told). */
 export async function forget(_id: string, props: UserOutputs): Promise<void> {
     await forgotten.add(props.email);
+}
+
+/**
+ * The resource id: `tu-` and a keyed hash of the email, not the email, because ids are plain text in
+ * state (the email itself is a secret input and output).
+ */
+function userResourceId(connection: string | undefined, email: string): string {
+    return `tu-${personalDigest(liveConnection(connection).connection, email, 24)}`;
+}
+
+/** The resource's name, from its `<project>/<stack>/<name>` scope: messages name it, not the email. */
+function resourceName(scope: unknown): string {
+    return String(scope ?? "").split("/").slice(2).join("/");
 }
 
 function pick<T extends object, K extends readonly string[]>(o: T, keys: K): Partial<T> {

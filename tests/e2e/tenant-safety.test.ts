@@ -46,7 +46,7 @@ describe("tenant safety through the CLI", function () {
         await stack.setConfig({ "tenant-users:secretKey": { value: liveKey, secret: true } });
 
         const refused = await stack.up({ expectFailure: true });
-        expect(refused.text).to.match(/moved from TEST to LIVE/);
+        expect(refused.text).to.match(/now writes to LIVE .*moved from TEST/);
         const accept = /pulumi config set tenant-users:acceptLiveTarget ([0-9a-f]{12})/.exec(refused.text);
         expect(accept, "the line that accepts the move").to.not.equal(null);
         expect(await emu.control.users(tenant.tenantId, "live")).to.deep.equal([]);

@@ -49,7 +49,8 @@ for (const dialect of DIALECTS) {
         });
 
         it("records the users the vendor already held without failing and never as created", async () => {
-            const state = await stack.exportState();
+            // Decrypted (emails are secret in state): the Automation API's export shows secrets.
+            const state = await stack.stack.exportStack();
             const byEmail = new Map(resourcesOfType(state, "TenantUser").map((r) => [r.outputs.email, r.outputs.status]));
             const preexisting = users.slice(0, PREEXISTING).map((u) => byEmail.get(u.email));
             // Zquence and Geldstuck bulk answers give counts only: a batch mixing both kinds reports "present".
@@ -91,10 +92,11 @@ for (const dialect of DIALECTS) {
         });
 
         if (dialect === "zquence") it("keeps state as it is on refresh, since the API has nothing to read", async () => {
-            const before = resourcesOfType(await stack.exportState(), "TenantUser").map((r) => r.outputs);
+            // Decrypted: secret outputs are re-encrypted with a new nonce whenever state is written.
+            const before = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
             const refresh = await stack.refresh({ parallel: COUNT });
             expect(refresh.changeSummary).to.deep.equal({ same: COUNT + 1 });
-            const after = resourcesOfType(await stack.exportState(), "TenantUser").map((r) => r.outputs);
+            const after = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
             expect(after).to.deep.equal(before);
         });
 
