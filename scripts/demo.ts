@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEMO_TENANTS, EmulatorControl, startEmulator } from "../emulator";
-import { pulumiToolchain, REPO_ROOT } from "./pulumi-toolchain";
+import { pulumiToolchain, REPO_ROOT } from "../cli/pulumi-toolchain";
 
 const DATA_DIR = path.join(REPO_ROOT, ".tenant-users");
 const DB_PATH = path.join(DATA_DIR, "demo.db");

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "./pulumi-toolchain";
+import { REPO_ROOT } from "../cli/pulumi-toolchain";
 
 /**
  * Writes a throwaway Pulumi TypeScript project under `.tenant-users/<area>/` inside the repository,

@@ -13,7 +13,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
-import { pulumiToolchain } from "./pulumi-toolchain";
+import { pulumiToolchain } from "../cli/pulumi-toolchain";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TESTS_DIR = path.resolve(__dirname, "..", "tests");

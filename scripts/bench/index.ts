@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { pulumiToolchain, REPO_ROOT } from "../pulumi-toolchain";
+import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { SIZES, type BenchContext } from "./context";
 import { startBenchEmulator } from "./emulator";
 import { profileMisses } from "./profiles";

@@ -247,7 +247,7 @@ export function renderReadme(results: Results, chartFiles: string[]): string {
 
     L.push("## Method", "");
     L.push(...[
-        "- Every operation is the real `pulumi` CLI (the toolchain of `scripts/pulumi-toolchain.ts`), spawned once per operation and timed from spawn to exit with `performance.now()`; `up` runs with `--yes --skip-preview`. Programs are TypeScript run with `PULUMI_NODEJS_TRANSPILE_ONLY=true` (the empty program too).",
+        "- Every operation is the real `pulumi` CLI (the toolchain of `cli/pulumi-toolchain.ts`), spawned once per operation and timed from spawn to exit with `performance.now()`; `up` runs with `--yes --skip-preview`. Programs are TypeScript run with `PULUMI_NODEJS_TRANSPILE_ONLY=true` (the empty program too).",
         "- Each sample uses a fresh emulator tenant (Zquence dialect, no rate limit), a fresh stack and a fresh `file://` state directory. Requests are the emulator's per-tenant counters.",
         "- The emulator runs in the benchmark process on a WAL database file. Scenario 4 adds the stated latency to every request of its tenants (an emulator fault).",
         "- Comparisons are interleaved sample by sample, rotating the order; each figure is the median of its samples.",

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeProgramDir } from "../program-dir";
-import { pulumiToolchain } from "../pulumi-toolchain";
+import { pulumiToolchain } from "../../cli/pulumi-toolchain";
 
 export interface CliResult {
     /** Wall milliseconds from spawn to exit. */

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { EmulatorControl, startEmulator } from "../../emulator";
-import { pulumiToolchain, REPO_ROOT } from "../pulumi-toolchain";
+import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { startPostgres } from "./postgres";
 
 export interface FleetBenchOptions {
@@ -158,7 +158,7 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<FleetBenchRes
         const toolchain = pulumiToolchain({ backendUrl: pg.url });
         const env: NodeJS.ProcessEnv = { ...process.env, ...toolchain.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
         delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-        const cli = path.join(REPO_ROOT, "dist", "scripts", "cli.js");
+        const cli = path.join(REPO_ROOT, "dist", "cli", "index.js");
         const ways: [string, string][] = [["sequential", "seq"], ["fleet", "fleet"], ["shards", "shard"]];
         const dirs = Object.fromEntries(ways.map(([way, prefix]) => {
             const dir = path.join(root, prefix);

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import type { TestStack } from "../harness/pulumi";
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, "examples");

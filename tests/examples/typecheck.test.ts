@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { linkSelf, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { linkSelf, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { EXAMPLES_DIR } from "./support";
 
 const execFileAsync = promisify(execFile);

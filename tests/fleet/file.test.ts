@@ -5,10 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { parse as parseYaml } from "yaml";
-import { FleetFileError, FleetProblem, loadFleet, parseFleet } from "../../scripts/fleet/file";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
-import { credentialEnv } from "../../scripts/fleet/secrets";
-import { stackConfig } from "../../scripts/fleet/stack";
+import { FleetFileError, FleetProblem, loadFleet, parseFleet } from "../../cli/fleet/file";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
+import { credentialEnv } from "../../cli/fleet/secrets";
+import { stackConfig } from "../../cli/fleet/stack";
 
 const zquence = (over: Record<string, unknown> = {}) => ({
     name: "acme",

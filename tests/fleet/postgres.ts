@@ -3,7 +3,7 @@
  * scripts/fleet/postgres.ts, shared with the benchmark), plus what the tests read from it.
  */
 import type { PostgresCluster } from "../../scripts/fleet/postgres";
-import { FLEET_PROJECT } from "../../scripts/fleet/stack";
+import { FLEET_PROJECT } from "../../cli/fleet/stack";
 
 export { startPostgres, PostgresCluster } from "../../scripts/fleet/postgres";
 

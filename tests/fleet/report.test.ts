@@ -1,7 +1,7 @@
 /** What `tenant-users fleet` prints. */
 import { expect } from "chai";
-import { progressLine, resultJson, resultTable } from "../../scripts/fleet/report";
-import type { TenantResult } from "../../scripts/fleet/stack";
+import { progressLine, resultJson, resultTable } from "../../cli/fleet/report";
+import type { TenantResult } from "../../cli/fleet/stack";
 
 const ok: TenantResult = { tenant: "acme", stack: "tenant-users-fleet/acme", result: "succeeded", created: 500, adopted: 2, failed: 1, seconds: 8.24, changes: { create: 2 } };
 const bad: TenantResult = { tenant: "globex-eu", stack: "tenant-users-fleet/globex-eu", result: "failed", created: 0, adopted: 0, failed: 0, seconds: 4.1, changes: {}, error: "roster globex-eu: HTTP 500" };

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { EmulatorControl, startEmulator } from "../../emulator";
-import { findPulumi, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { findPulumi, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { fleetStacks, PostgresCluster, startPostgres } from "./postgres";
 import { createFleet, runCli } from "./support";
 
@@ -152,7 +152,7 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
 
     it("applies a tenant from a read-only copy of the package and writes nothing inside it", async () => {
         const pkg = path.join(dir, "pkg");
-        for (const part of ["provider", "emulator", "scripts"]) {
+        for (const part of ["provider", "emulator", "cli"]) {
             fs.cpSync(path.join(REPO_ROOT, "dist", part), path.join(pkg, "dist", part), { recursive: true });
         }
         fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
@@ -166,7 +166,7 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
             ...fleet.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase", TMPDIR: tmp,
             // The copy has no checkout beside it to build Pulumi from: find the built one on PATH.
             PATH: `${findPulumi().binDir}${path.delimiter}${process.env.PATH}`,
-        }, undefined, path.join(pkg, "dist", "scripts", "cli.js"));
+        }, undefined, path.join(pkg, "dist", "cli", "index.js"));
         expect(run.code, run.stderr).to.equal(0);
         expect(run.results[0], run.results[0].error).to.include({ result: "succeeded", created: 20 });
         expect(tree(pkg)).to.deep.equal(before);

@@ -1,6 +1,6 @@
 /** Shards of a CI matrix. */
 import { expect } from "chai";
-import { parseShard, selectShard } from "../../scripts/fleet/shard";
+import { parseShard, selectShard } from "../../cli/fleet/shard";
 
 const tenants = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `tenant-${(i * 7919) % 1000}` }));
 

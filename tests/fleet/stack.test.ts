@@ -1,7 +1,7 @@
 /** Waiting for a stack another runner holds, and what a failed stack reports. */
 import { expect } from "chai";
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
-import { errorText, isStoreRace, isLockError, lockBackoffMs, redact } from "../../scripts/fleet/stack";
+import { errorText, isStoreRace, isLockError, lockBackoffMs, redact } from "../../cli/fleet/stack";
 
 /** The errors the Automation API raises for a failed CLI run (their constructors are internal). */
 function cliError(kind: typeof CommandError, stderr: string): Error {

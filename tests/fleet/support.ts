@@ -7,12 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import type { EmulatorControl } from "../../emulator";
-import type { TenantResult } from "../../scripts/fleet/stack";
+import type { TenantResult } from "../../cli/fleet/stack";
 import { DIALECTS, type Dialect } from "../e2e/support";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 
 
-export const CLI = path.join(REPO_ROOT, "dist", "scripts", "cli.js");
+export const CLI = path.join(REPO_ROOT, "dist", "cli", "index.js");
 
 export interface FleetTenantFixture {
     name: string;
@@ -102,7 +102,7 @@ export interface CliRun {
 
 /**
  * Runs `node <cli> <args>` with `env` over this process's environment (an undefined value removes
- * the variable); `cli` defaults to this checkout's dist/scripts/cli.js.
+ * the variable); `cli` defaults to this checkout's dist/cli/index.js.
  */
 export function runCli(args: string[], env: Record<string, string | undefined>, onSpawn?: (child: ChildProcess) => void, cli = CLI): Promise<CliRun> {
     return new Promise((resolve, reject) => {

@@ -18,7 +18,7 @@ import {
     StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import { writeProgramDir } from "../../scripts/program-dir";
-import { pulumiToolchain, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
 
 const execFileAsync = promisify(execFile);
 

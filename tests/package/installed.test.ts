@@ -56,8 +56,9 @@ describe("the package installed from its tarball", function () {
 
     it("installs without the development files: no bench, test runner or sources in node_modules", () => {
         const dist = path.join(installed.quickstart, "node_modules", "pulumi-tenant-users", "dist");
-        expect(fs.readdirSync(path.join(dist, "scripts")).sort()).to.deep.equal(["cli.js", "fleet", "pulumi-toolchain.js"]);
-        expect(fs.existsSync(path.join(dist, "tests"))).to.equal(false);
+        expect(fs.readdirSync(dist).sort()).to.deep.equal(["cli", "emulator", "provider"]);
+        expect(fs.readdirSync(path.join(dist, "cli")).sort()).to.deep.equal(
+            ["fleet", "index.d.ts", "index.js", "pulumi-toolchain.d.ts", "pulumi-toolchain.js"]);
     });
 
     describe("a type-checked TypeScript program with a TenantUser and a TenantUserRoster", () => {

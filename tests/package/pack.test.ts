@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { npm } from "./support";
 
 interface PackEntry { path: string }

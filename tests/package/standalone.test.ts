@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { pulumiToolchain, REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { TestStack } from "../harness/pulumi";
 import { Installed, installedPackage, linkInstall, PackagedEmulator, startPackagedEmulator, TYPE_CHECKED, zquenceTenant } from "./support";
 

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { EmulatorControl } from "../../emulator/control-client";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import type { ConfigEntry } from "../harness/pulumi";
 
 const execFileAsync = promisify(execFile);

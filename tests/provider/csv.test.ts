@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ValidationError } from "../../provider/errors";
 import { countryHint } from "../../provider/schema/countries";
 import { validateRoster } from "../../provider/schema/roster";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { parseUsersCsv as parseWithSource, parseUsersCsvRows, readUsersCsv as readWithSource } from "../../provider/schema/csv";
 import type { CsvOptions, CsvUser } from "../../provider/schema/csv";
 

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { REPO_ROOT } from "../../scripts/pulumi-toolchain";
+import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 
 const execFileAsync = promisify(execFile);
 const SCENARIOS = ["floor", "roster", "growth", "tenant-user", "emulator", "fleet"];

@@ -12,7 +12,7 @@ import * as path from "node:path";
 export const MINIMUM_PULUMI_VERSION = "3.259.0";
 export const COMMAND_PLUGIN_VERSION = "1.2.1";
 
-/** The repository (or installed package) root: two levels above dist/scripts. */
+/** The repository (or installed package) root: two levels above dist/cli. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 export interface PulumiToolchain {
