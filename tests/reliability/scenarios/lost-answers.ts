@@ -14,17 +14,11 @@ import { Dialect, duplicatesOf, isAlive, killPids, PulumiChild, Tenant, waitFor 
 import { recover, repairCheckpoint } from "./crashes";
 import {
     attempt, Bench, bench, countRequests, countUsers, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult,
-    stackFor, teardown, timed, TENANT_USERS_PROGRAM,
+    reveal, stackFor, teardown, timed, TENANT_USERS_PROGRAM,
 } from "./steps";
 
 export type Status = "created" | "adopted" | "present" | "unsettled";
 const ROSTER_STATUS: Record<string, Status> = { c: "created", a: "adopted", p: "present", u: "unsettled" };
-
-/** A value of `pulumi stack export --show-secrets`: a secret is `{ <sig>: ..., plaintext: "<json>" }`. */
-function reveal(value: unknown): any {
-    if (value && typeof value === "object" && "plaintext" in value) return JSON.parse(String((value as { plaintext: string }).plaintext));
-    return value;
-}
 
 /**
  * Every recorded user's status, by lowercased email, read from the decrypted checkpoint (a roster

@@ -104,9 +104,16 @@ export async function stackFor(b: Bench, program: string, name: string, config: 
     return stack;
 }
 
+/** A value of `pulumi stack export --show-secrets`: a secret is `{ <sig>: ..., plaintext: "<json>" }`. */
+export function reveal(value: unknown): any {
+    if (value && typeof value === "object" && "plaintext" in value) return JSON.parse(String((value as { plaintext: string }).plaintext));
+    return value;
+}
+
 /** Reads what the stack recorded: roster userCount, or the number of TenantUser resources (duplicates counted). */
 export async function readState(stack: TestStack, r: ScenarioResult): Promise<void> {
-    const state = await stack.exportState();
+    // Decrypted: a TenantUser's email is a secret output.
+    const state = await stack.stack.exportStack();
     const resources: any[] = state.deployment.resources ?? [];
     r.pendingOperations = (state.deployment.pending_operations ?? []).length;
     const rosters = resources.filter((x) => String(x.type).endsWith("TenantUserRoster"));
@@ -114,7 +121,7 @@ export async function readState(stack: TestStack, r: ScenarioResult): Promise<vo
     if (rosters.length > 0) {
         r.stateUsers = rosters.reduce((n, x) => n + Number(x.outputs?.userCount ?? 0), 0);
     } else {
-        const emails = users.map((x) => String(x.outputs?.email));
+        const emails = users.map((x) => String(reveal(x.outputs?.email)));
         r.stateUsers = new Set(emails).size;
         r.duplicates += duplicatesOf(emails);
     }
