@@ -53,9 +53,11 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+        process.exitCode = code;
+    },
     (err) => {
-        process.stderr.write(`tenant-users: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(`tenant-users: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         process.exitCode = 1;
     },
 );

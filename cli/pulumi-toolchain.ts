@@ -39,7 +39,10 @@ export const LOCAL_PASSPHRASE = "tenant-users-local";
 
 /** Compares dotted versions numerically ("3.260.1" > "3.259.0"). */
 export function versionAtLeast(version: string, minimum: string): boolean {
-    const a = version.replace(/^v/, "").split(/[.-]/).map((p) => parseInt(p, 10) || 0);
+    const a = version
+        .replace(/^v/, "")
+        .split(/[.-]/)
+        .map((p) => parseInt(p, 10) || 0);
     const b = minimum.split(".").map((p) => parseInt(p, 10));
     for (let i = 0; i < b.length; i++) {
         if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
@@ -78,7 +81,10 @@ export function findPulumi(): Omit<PulumiToolchain, "env"> {
     const buildScript = process.env.PULUMI_TOOLCHAIN_BUILD ?? path.resolve(REPO_ROOT, "..", "shared", "toolchain", "build.sh");
     if (fs.existsSync(buildScript)) {
         // The build prints progress on stderr (minutes when cold) and the bin directory on stdout.
-        const binDir = execFileSync("bash", [buildScript], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+        const binDir = execFileSync("bash", [buildScript], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+            .trim()
+            .split("\n")
+            .pop()!;
         const version = versionOf(path.join(binDir, "pulumi"));
         if (version) return { binDir, version, source: "built" };
     }
@@ -127,9 +133,11 @@ function installCommandPlugin(binDir: string, env: Record<string, string>): void
         delete env.PULUMI_IGNORE_AMBIENT_PLUGINS;
         return;
     }
-    execFileSync(path.join(binDir, "pulumi"),
+    execFileSync(
+        path.join(binDir, "pulumi"),
         ["plugin", "install", "resource", "command", `v${COMMAND_PLUGIN_VERSION}`, "--file", binary],
-        { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+        { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] },
+    );
 }
 
 /**

@@ -1,119 +1,119 @@
 /** A small typed client of the control API (on the built-in fetch), for tests, benchmarks and the demo. */
 import type {
-  CreateTenantRequest,
-  Dialect,
-  FaultInfo,
-  FaultSpec,
-  InsertUser,
-  InsertUsersResult,
-  KeyedTenant,
-  Mode,
-  ProjectsTenant,
-  RateLimitSettings,
-  RequestCounts,
-  StoredUser,
-  TenantInfo,
-  WebhookDelivery,
+    CreateTenantRequest,
+    Dialect,
+    FaultInfo,
+    FaultSpec,
+    InsertUser,
+    InsertUsersResult,
+    KeyedTenant,
+    Mode,
+    ProjectsTenant,
+    RateLimitSettings,
+    RequestCounts,
+    StoredUser,
+    TenantInfo,
+    WebhookDelivery,
 } from "./types";
 
 export const DEFAULT_CONTROL_TOKEN = "emulator-control";
 
 /** Raised when the control API answers with a non-2xx status. */
 export class EmulatorControlError extends Error {
-  override readonly name = "EmulatorControlError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${status} ${code}: ${message}`);
-  }
+    override readonly name = "EmulatorControlError";
+    constructor(
+        readonly status: number,
+        readonly code: string,
+        message: string,
+    ) {
+        super(`${status} ${code}: ${message}`);
+    }
 }
 
 export type TenantOptions = Omit<CreateTenantRequest, "dialect">;
 
 export class EmulatorControl {
-  private readonly base: string;
+    private readonly base: string;
 
-  /** `url` is the emulator's root URL (what `startEmulator` returns). */
-  constructor(
-    url: string,
-    private readonly token: string = DEFAULT_CONTROL_TOKEN,
-  ) {
-    this.base = `${url.replace(/\/+$/, "")}/_emulator`;
-  }
-
-  private async call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { "x-emulator-control": this.token };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const json = text === "" ? undefined : (JSON.parse(text) as unknown);
-    if (res.status >= 300) {
-      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new EmulatorControlError(res.status, err?.code ?? "unknown", err?.message ?? text);
+    /** `url` is the emulator's root URL (what `startEmulator` returns). */
+    constructor(
+        url: string,
+        private readonly token: string = DEFAULT_CONTROL_TOKEN,
+    ) {
+        this.base = `${url.replace(/\/+$/, "")}/_emulator`;
     }
-    return json as T;
-  }
 
-  createTenant(dialect: "projects", opts?: TenantOptions): Promise<ProjectsTenant>;
-  createTenant(dialect: "zquence" | "geldstuck", opts?: TenantOptions): Promise<KeyedTenant>;
-  createTenant(dialect: Dialect, opts?: TenantOptions): Promise<KeyedTenant | ProjectsTenant>;
-  createTenant(dialect: Dialect, opts: TenantOptions = {}): Promise<KeyedTenant | ProjectsTenant> {
-    return this.call("POST", "/tenants", { dialect, ...opts });
-  }
+    private async call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+        const headers: Record<string, string> = { "x-emulator-control": this.token };
+        if (body !== undefined) headers["content-type"] = "application/json";
+        const res = await fetch(`${this.base}${path}`, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.text();
+        const json = text === "" ? undefined : (JSON.parse(text) as unknown);
+        if (res.status >= 300) {
+            const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+            throw new EmulatorControlError(res.status, err?.code ?? "unknown", err?.message ?? text);
+        }
+        return json as T;
+    }
 
-  tenant(tenantId: string): Promise<TenantInfo> {
-    return this.call("GET", `/tenants/${encodeURIComponent(tenantId)}`);
-  }
+    createTenant(dialect: "projects", opts?: TenantOptions): Promise<ProjectsTenant>;
+    createTenant(dialect: "zquence" | "geldstuck", opts?: TenantOptions): Promise<KeyedTenant>;
+    createTenant(dialect: Dialect, opts?: TenantOptions): Promise<KeyedTenant | ProjectsTenant>;
+    createTenant(dialect: Dialect, opts: TenantOptions = {}): Promise<KeyedTenant | ProjectsTenant> {
+        return this.call("POST", "/tenants", { dialect, ...opts });
+    }
 
-  async users(tenantId: string, mode?: Mode): Promise<StoredUser[]> {
-    const q = mode === undefined ? "" : `?mode=${mode}`;
-    return (await this.call<{ users: StoredUser[] }>("GET", `/tenants/${encodeURIComponent(tenantId)}/users${q}`)).users;
-  }
+    tenant(tenantId: string): Promise<TenantInfo> {
+        return this.call("GET", `/tenants/${encodeURIComponent(tenantId)}`);
+    }
 
-  insertUsers(tenantId: string, users: InsertUser[], mode?: Mode): Promise<InsertUsersResult> {
-    return this.call("POST", `/tenants/${encodeURIComponent(tenantId)}/users`, mode === undefined ? { users } : { users, mode });
-  }
+    async users(tenantId: string, mode?: Mode): Promise<StoredUser[]> {
+        const q = mode === undefined ? "" : `?mode=${mode}`;
+        return (await this.call<{ users: StoredUser[] }>("GET", `/tenants/${encodeURIComponent(tenantId)}/users${q}`)).users;
+    }
 
-  requests(tenantId: string): Promise<RequestCounts> {
-    return this.call("GET", `/tenants/${encodeURIComponent(tenantId)}/requests`);
-  }
+    insertUsers(tenantId: string, users: InsertUser[], mode?: Mode): Promise<InsertUsersResult> {
+        return this.call("POST", `/tenants/${encodeURIComponent(tenantId)}/users`, mode === undefined ? { users } : { users, mode });
+    }
 
-  async setRateLimit(tenantId: string, settings: RateLimitSettings | null): Promise<void> {
-    await this.call("PUT", `/tenants/${encodeURIComponent(tenantId)}/rate-limit`, settings);
-  }
+    requests(tenantId: string): Promise<RequestCounts> {
+        return this.call("GET", `/tenants/${encodeURIComponent(tenantId)}/requests`);
+    }
 
-  async setWebhook(tenantId: string, url: string | null): Promise<void> {
-    await this.call("PUT", `/tenants/${encodeURIComponent(tenantId)}/webhook`, { url });
-  }
+    async setRateLimit(tenantId: string, settings: RateLimitSettings | null): Promise<void> {
+        await this.call("PUT", `/tenants/${encodeURIComponent(tenantId)}/rate-limit`, settings);
+    }
 
-  async webhooks(tenantId?: string): Promise<WebhookDelivery[]> {
-    const q = tenantId === undefined ? "" : `?tenantId=${encodeURIComponent(tenantId)}`;
-    return (await this.call<{ deliveries: WebhookDelivery[] }>("GET", `/webhooks${q}`)).deliveries;
-  }
+    async setWebhook(tenantId: string, url: string | null): Promise<void> {
+        await this.call("PUT", `/tenants/${encodeURIComponent(tenantId)}/webhook`, { url });
+    }
 
-  async addFault(spec: FaultSpec): Promise<string> {
-    return (await this.call<{ faultId: string }>("POST", "/faults", spec)).faultId;
-  }
+    async webhooks(tenantId?: string): Promise<WebhookDelivery[]> {
+        const q = tenantId === undefined ? "" : `?tenantId=${encodeURIComponent(tenantId)}`;
+        return (await this.call<{ deliveries: WebhookDelivery[] }>("GET", `/webhooks${q}`)).deliveries;
+    }
 
-  async faults(): Promise<FaultInfo[]> {
-    return (await this.call<{ faults: FaultInfo[] }>("GET", "/faults")).faults;
-  }
+    async addFault(spec: FaultSpec): Promise<string> {
+        return (await this.call<{ faultId: string }>("POST", "/faults", spec)).faultId;
+    }
 
-  async clearFaults(): Promise<number> {
-    return (await this.call<{ cleared: number }>("DELETE", "/faults")).cleared;
-  }
+    async faults(): Promise<FaultInfo[]> {
+        return (await this.call<{ faults: FaultInfo[] }>("GET", "/faults")).faults;
+    }
 
-  async reset(): Promise<void> {
-    await this.call("POST", "/reset", {});
-  }
+    async clearFaults(): Promise<number> {
+        return (await this.call<{ cleared: number }>("DELETE", "/faults")).cleared;
+    }
 
-  async health(): Promise<boolean> {
-    return (await this.call<{ ok: boolean }>("GET", "/health")).ok;
-  }
+    async reset(): Promise<void> {
+        await this.call("POST", "/reset", {});
+    }
+
+    async health(): Promise<boolean> {
+        return (await this.call<{ ok: boolean }>("GET", "/health")).ok;
+    }
 }

@@ -7,14 +7,14 @@ let offset = 0;
 
 /** `bytes` random bytes as lower-case hex. */
 export function randomHex(bytes: number): string {
-  if (bytes > POOL_BYTES) return randomBytes(bytes).toString("hex");
-  if (offset + bytes > POOL_BYTES) {
-    pool = randomBytes(POOL_BYTES);
-    offset = 0;
-  }
-  const hex = pool.toString("hex", offset, offset + bytes);
-  offset += bytes;
-  return hex;
+    if (bytes > POOL_BYTES) return randomBytes(bytes).toString("hex");
+    if (offset + bytes > POOL_BYTES) {
+        pool = randomBytes(POOL_BYTES);
+        offset = 0;
+    }
+    const hex = pool.toString("hex", offset, offset + bytes);
+    offset += bytes;
+    return hex;
 }
 
 export const requestId = (): string => `req_${randomHex(12)}`;
@@ -27,10 +27,10 @@ export const messageIdFor = (userIdValue: string): string => `msg_${userIdValue.
 export const webhookSecret = (): string => `whsec_${randomBytes(24).toString("base64")}`;
 
 export function credentialsFor(dialect: "zquence" | "geldstuck"): { apiKey: string; apiSecret: string } {
-  const prefix = dialect === "zquence" ? "zq" : "gs";
-  return { apiKey: `${prefix}_pk_${randomHex(12)}`, apiSecret: `${prefix}_sk_${randomHex(24)}` };
+    const prefix = dialect === "zquence" ? "zq" : "gs";
+    return { apiKey: `${prefix}_pk_${randomHex(12)}`, apiSecret: `${prefix}_sk_${randomHex(24)}` };
 }
 
 export function projectsKeys(): { testSecretKey: string; liveSecretKey: string } {
-  return { testSecretKey: `sk_test_${randomHex(24)}`, liveSecretKey: `sk_live_${randomHex(24)}` };
+    return { testSecretKey: `sk_test_${randomHex(24)}`, liveSecretKey: `sk_live_${randomHex(24)}` };
 }

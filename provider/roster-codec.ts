@@ -13,13 +13,23 @@ const PREFIX = "tu1:";
 export type Packed<T> = string & { readonly __packs?: T };
 
 /** The rows as the program declared them (not yet checked): the `users` input the program sends. */
-export interface DeclaredRows { rows: unknown[] }
+export interface DeclaredRows {
+    rows: unknown[];
+}
 
 /** A row left out with `onInvalid: "report"`; `row` counts from 1. */
-export interface InvalidRow { row: number; email?: string; field: string; reason: string }
+export interface InvalidRow {
+    row: number;
+    email?: string;
+    field: string;
+    reason: string;
+}
 
 /** The checked roster: the `users` input after `check` (normalized, de-duplicated users and the rows left out). */
-export interface DesiredUsers { users: NormalizedUser[]; invalid: InvalidRow[] }
+export interface DesiredUsers {
+    users: NormalizedUser[];
+    invalid: InvalidRow[];
+}
 
 /**
  * One user recorded in state: [email, name, phone, country, status, vendor id]; tuples keep state small.
@@ -48,7 +58,8 @@ type Fields = { email: string; name?: string | null; phone?: string | null; coun
  * connection's credentials): the summary is plain text in state, and must not confirm a guessed user.
  */
 export function rosterSummary(users: Fields[], digest: (text: string) => string): string {
-    const canonical = users.map((u) => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null])
+    const canonical = users
+        .map((u) => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null])
         .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
     return `${canonical.length.toLocaleString("en-US")} users · ${digest(JSON.stringify(canonical))}`;
 }

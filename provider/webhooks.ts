@@ -24,7 +24,10 @@ export interface ReplayStore {
  */
 export class InviteWebhookError extends Error {
     override readonly name = "InviteWebhookError";
-    constructor(message: string, readonly reason: "signature" | "replay" | "payload") {
+    constructor(
+        message: string,
+        readonly reason: "signature" | "replay" | "payload",
+    ) {
         super(message);
     }
 }

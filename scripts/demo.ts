@@ -26,7 +26,11 @@ function banner(text: string): void {
 function pulumi(args: string[], env: Record<string, string>, input?: string): Promise<void> {
     return new Promise((resolve, reject) => {
         // Async, not spawnSync: the emulator answers from this very process.
-        const child = spawn("pulumi", args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: [input ? "pipe" : "ignore", "inherit", "inherit"] });
+        const child = spawn("pulumi", args, {
+            cwd: REPO_ROOT,
+            env: { ...process.env, ...env },
+            stdio: [input ? "pipe" : "ignore", "inherit", "inherit"],
+        });
         if (input) child.stdin!.end(input);
         child.on("error", reject);
         child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.join(" ")} exited with ${code}`))));
@@ -63,8 +67,16 @@ async function main(): Promise<void> {
         await pulumi(["config", "set", "--secret", "tenant-users:apiSecret"], env, DEMO_TENANTS.zquence.apiSecret);
         await pulumi(["config", "set", "--path", "tenant-users:connections.geldstuck.dialect", "geldstuck"], env);
         await pulumi(["config", "set", "--path", "tenant-users:connections.geldstuck.baseUrl", `${emu.url}/geldstuck`], env);
-        await pulumi(["config", "set", "--secret", "--path", "tenant-users:connections.geldstuck.apiKey"], env, DEMO_TENANTS.geldstuck.apiKey);
-        await pulumi(["config", "set", "--secret", "--path", "tenant-users:connections.geldstuck.apiSecret"], env, DEMO_TENANTS.geldstuck.apiSecret);
+        await pulumi(
+            ["config", "set", "--secret", "--path", "tenant-users:connections.geldstuck.apiKey"],
+            env,
+            DEMO_TENANTS.geldstuck.apiKey,
+        );
+        await pulumi(
+            ["config", "set", "--secret", "--path", "tenant-users:connections.geldstuck.apiSecret"],
+            env,
+            DEMO_TENANTS.geldstuck.apiSecret,
+        );
         await pulumi(["config", "set", "demo:extraUsers", "0"], env);
 
         banner("pulumi preview --diff");
@@ -82,11 +94,19 @@ async function main(): Promise<void> {
             const tenantId = DEMO_TENANTS[dialect].tenantId;
             const users = await control.users(tenantId);
             const hooks = await control.webhooks(tenantId);
-            console.log(`${dialect}: ${users.length} users (${users.slice(0, 4).map((u) => u.email).join(", ")}${users.length > 4 ? ", …" : ""}); ` +
-                `${hooks.length} tenant.users.invite webhooks`);
+            console.log(
+                `${dialect}: ${users.length} users (${users
+                    .slice(0, 4)
+                    .map((u) => u.email)
+                    .join(", ")}${users.length > 4 ? ", …" : ""}); ` + `${hooks.length} tenant.users.invite webhooks`,
+            );
         }
-        console.log(`\nThe emulator's data stays in ${path.relative(REPO_ROOT, DB_PATH)}, the stack's state in ${path.relative(REPO_ROOT, STATE_DIR)}.`);
-        console.log("Inspect it:  npx tenant-users-emulator --db .tenant-users/demo.db   (then GET /_emulator/tenants/ten_demo_zquence/users with x-emulator-control: emulator-control)");
+        console.log(
+            `\nThe emulator's data stays in ${path.relative(REPO_ROOT, DB_PATH)}, the stack's state in ${path.relative(REPO_ROOT, STATE_DIR)}.`,
+        );
+        console.log(
+            "Inspect it:  npx tenant-users-emulator --db .tenant-users/demo.db   (then GET /_emulator/tenants/ten_demo_zquence/users with x-emulator-control: emulator-control)",
+        );
         console.log("Reset it:    npm run demo -- --reset");
     } finally {
         await emu.close();

@@ -12,12 +12,29 @@
  */
 import { parseArgs } from "node:util";
 import {
-    budgetRoster, budgetUsers, crashEmulator, crashRoster, crashUsers, formatResult, malformedAnswers, malformedRequests,
-    ScenarioResult, secretsAndIsolation, stormRoster, stormUsers,
+    budgetRoster,
+    budgetUsers,
+    crashEmulator,
+    crashRoster,
+    crashUsers,
+    formatResult,
+    malformedAnswers,
+    malformedRequests,
+    type ScenarioResult,
+    secretsAndIsolation,
+    stormRoster,
+    stormUsers,
 } from "../tests/reliability/scenarios";
 import { fastPathCrash, lostAnswers } from "../tests/reliability/scenarios/lost-answers";
 
-interface Sizes { roster: number; users: number; requests: number; crashRoster: number; crashUsers: number; budget: number }
+interface Sizes {
+    roster: number;
+    users: number;
+    requests: number;
+    crashRoster: number;
+    crashUsers: number;
+    budget: number;
+}
 
 const FULL: Sizes = { roster: 10_000, users: 200, requests: 10_000, crashRoster: 10_000, crashUsers: 200, budget: 10_000 };
 const QUICK: Sizes = { roster: 1_000, users: 20, requests: 2_000, crashRoster: 1_000, crashUsers: 20, budget: 1_000 };
@@ -26,20 +43,36 @@ const QUICK: Sizes = { roster: 1_000, users: 20, requests: 2_000, crashRoster: 1
 function scenarios(s: Sizes, quick: boolean): { name: string; run: () => Promise<ScenarioResult> }[] {
     const confirmNoop = !quick;
     const all = [
-        { name: "storm-roster-zquence", run: () => stormRoster({ size: s.roster, dialect: "zquence", chunkSize: Math.ceil(s.roster / 40) }) },
-        { name: "storm-roster-projects", full: true, run: () => stormRoster({ size: s.roster, dialect: "projects", chunkSize: Math.min(1000, Math.ceil(s.roster / 20)) }) },
+        {
+            name: "storm-roster-zquence",
+            run: () => stormRoster({ size: s.roster, dialect: "zquence", chunkSize: Math.ceil(s.roster / 40) }),
+        },
+        {
+            name: "storm-roster-projects",
+            full: true,
+            run: () => stormRoster({ size: s.roster, dialect: "projects", chunkSize: Math.min(1000, Math.ceil(s.roster / 20)) }),
+        },
         { name: "storm-users-geldstuck", run: () => stormUsers({ size: s.users, dialect: "geldstuck", parallel: 25 }) },
         { name: "budget-roster", run: () => budgetRoster({ size: s.budget }) },
         { name: "budget-users", full: true, run: () => budgetUsers({ size: Math.min(s.users, 50) }) },
         { name: "crash-roster-tree", run: () => crashRoster({ size: s.crashRoster, killMode: "tree", confirmNoop }) },
         { name: "crash-roster-cli", full: true, run: () => crashRoster({ size: s.crashRoster, killMode: "cli", confirmNoop: false }) },
-        { name: "crash-users-tree", run: () => crashUsers({ size: s.crashUsers, killMode: "tree", parallel: quick ? 5 : 20, confirmNoop }) },
+        {
+            name: "crash-users-tree",
+            run: () => crashUsers({ size: s.crashUsers, killMode: "tree", parallel: quick ? 5 : 20, confirmNoop }),
+        },
         { name: "lost-answers-roster", run: () => lostAnswers({ kind: "roster", size: s.roster, seed: 11 }) },
-        { name: "lost-answers-users", run: () => lostAnswers({ kind: "users", size: quick ? 40 : 200, seed: 7, parallel: quick ? 10 : 200 }) },
+        {
+            name: "lost-answers-users",
+            run: () => lostAnswers({ kind: "users", size: quick ? 40 : 200, seed: 7, parallel: quick ? 10 : 200 }),
+        },
         { name: "fast-path-crash", run: () => fastPathCrash({ size: quick ? 60 : 300, parallel: quick ? 10 : 20 }) },
         { name: "crash-emulator", run: () => crashEmulator({ size: s.crashRoster, confirmNoop }) },
         { name: "malformed-requests", run: () => malformedRequests({ count: s.requests }) },
-        { name: "malformed-answers", run: () => malformedAnswers({ size: quick ? 50 : 500, ...(quick ? { kinds: ["html" as const] } : {}) }) },
+        {
+            name: "malformed-answers",
+            run: () => malformedAnswers({ size: quick ? 50 : 500, ...(quick ? { kinds: ["html" as const] } : {}) }),
+        },
         { name: "secrets", run: async () => (await secretsAndIsolation({ size: quick ? 3 : 10 })).result },
     ];
     return all.filter((x) => !quick || !x.full);
@@ -57,8 +90,7 @@ async function main(): Promise<void> {
     const major = Number(process.versions.node.split(".")[0]);
     if (major < 22) throw new Error(`the soak needs Node 22 or newer (this is ${process.version}); run it through npm`);
     const quick = values.quick ?? false;
-    const list = scenarios(quick ? QUICK : FULL, quick)
-        .filter((s) => !values.only?.length || values.only.some((o) => s.name.includes(o)));
+    const list = scenarios(quick ? QUICK : FULL, quick).filter((s) => !values.only?.length || values.only.some((o) => s.name.includes(o)));
     const t0 = Date.now();
     console.log(`soak (${quick ? "quick" : "full"}): ${list.length} scenarios`);
     let passed = 0;

@@ -25,11 +25,14 @@ const SLOWEST_SHOWN = 10;
 
 function compiledFiles(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) return compiledFiles(full);
-        return entry.name.endsWith(".test.js") ? [full] : [];
-    }).sort();
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((entry) => {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) return compiledFiles(full);
+            return entry.name.endsWith(".test.js") ? [full] : [];
+        })
+        .sort();
 }
 
 /**
@@ -47,7 +50,11 @@ export function testFiles(distDir: string, sourceDir: string): { files: string[]
     return { files, stale };
 }
 
-export interface RunStats { passes: number; failures: number; pending: number }
+export interface RunStats {
+    passes: number;
+    failures: number;
+    pending: number;
+}
 
 /** 0 only when some test passed and none failed or was skipped: a skipped test is an unchecked behaviour. */
 export function exitCodeFor(stats: RunStats): number {
@@ -60,7 +67,10 @@ export function closingLine(stats: RunStats): string {
     return `${stats.passes} passed, ${stats.failures} failed${skipped}`;
 }
 
-export interface FileTiming { file: string; ms: number }
+export interface FileTiming {
+    file: string;
+    ms: number;
+}
 
 /**
  * Wall time per test file, hooks included: from the start to the end of each of the file's
@@ -74,13 +84,17 @@ export function timeFiles(runner: Mocha.Runner, nameOf: (file: string) => string
         const key = nameOf(file);
         totals.set(key, (totals.get(key) ?? 0) + ms);
     };
-    const topLevel = (s: Mocha.Suite) => s.parent !== undefined && s.parent.root;
-    runner.on(Mocha.Runner.constants.EVENT_SUITE_BEGIN, (s: Mocha.Suite) => { if (topLevel(s)) started.set(s, Date.now()); });
+    const topLevel = (s: Mocha.Suite) => s.parent?.root;
+    runner.on(Mocha.Runner.constants.EVENT_SUITE_BEGIN, (s: Mocha.Suite) => {
+        if (topLevel(s)) started.set(s, Date.now());
+    });
     runner.on(Mocha.Runner.constants.EVENT_SUITE_END, (s: Mocha.Suite) => {
         const at = started.get(s);
         if (at !== undefined) add(s.file, Date.now() - at);
     });
-    runner.on(Mocha.Runner.constants.EVENT_TEST_END, (t: Mocha.Test) => { if (t.parent?.root) add(t.file, t.duration ?? 0); });
+    runner.on(Mocha.Runner.constants.EVENT_TEST_END, (t: Mocha.Test) => {
+        if (t.parent?.root) add(t.file, t.duration ?? 0);
+    });
     return () => [...totals].map(([file, ms]) => ({ file, ms })).sort((a, b) => b.ms - a.ms);
 }
 
@@ -110,7 +124,10 @@ async function main(): Promise<void> {
     const rooms = args.filter((a) => !a.startsWith("-"));
 
     const major = Number(process.versions.node.split(".")[0]);
-    if (major < 22) throw new Error(`tests need Node 22 or newer (this is ${process.version}); run them through npm, which puts node_modules/.bin first on PATH`);
+    if (major < 22)
+        throw new Error(
+            `tests need Node 22 or newer (this is ${process.version}); run them through npm, which puts node_modules/.bin first on PATH`,
+        );
 
     // Find (or build, 3 to 9 minutes cold) Pulumi before any test's timeout starts ticking.
     const toolchain = pulumiToolchain();
@@ -126,13 +143,17 @@ async function main(): Promise<void> {
 
     let timings: () => FileTiming[] = () => [];
     const stats = await new Promise<RunStats>((resolve) => {
-        const runner = mocha.run(() => resolve({
-            passes: runner.stats?.passes ?? 0,
-            failures: runner.stats?.failures ?? 0,
-            pending: runner.stats?.pending ?? 0,
-        }));
+        const runner = mocha.run(() =>
+            resolve({
+                passes: runner.stats?.passes ?? 0,
+                failures: runner.stats?.failures ?? 0,
+                pending: runner.stats?.pending ?? 0,
+            }),
+        );
         // Named by source, e.g. tests/e2e/roster.test.ts.
-        timings = timeFiles(runner, (f) => path.relative(REPO_ROOT, path.join(SOURCE_TESTS_DIR, path.relative(TESTS_DIR, f))).replace(/\.js$/, ".ts"));
+        timings = timeFiles(runner, (f) =>
+            path.relative(REPO_ROOT, path.join(SOURCE_TESTS_DIR, path.relative(TESTS_DIR, f))).replace(/\.js$/, ".ts"),
+        );
     });
     const perFile = timings();
     if (perFile.length) {

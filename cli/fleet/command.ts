@@ -76,7 +76,11 @@ function parseFleetArgs(argv: string[]): FleetArgs | "help" {
     if (values.help) return "help";
     const [operation, ...extra] = positionals;
     if (!OPERATIONS.includes(operation as Operation)) {
-        throw new UsageError(operation ? `unknown operation "${operation}": expected ${OPERATIONS.join(", ")}` : `an operation is required: ${OPERATIONS.join(", ")}`);
+        throw new UsageError(
+            operation
+                ? `unknown operation "${operation}": expected ${OPERATIONS.join(", ")}`
+                : `an operation is required: ${OPERATIONS.join(", ")}`,
+        );
     }
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (!values.file) throw new UsageError("--file is required");
@@ -93,7 +97,8 @@ function parseFleetArgs(argv: string[]): FleetArgs | "help" {
         file: values.file,
         concurrency: values.concurrency === undefined ? DEFAULT_CONCURRENCY : positiveInt(values.concurrency, "--concurrency", 1),
         shard,
-        lockTimeoutSeconds: values["lock-timeout"] === undefined ? DEFAULT_LOCK_TIMEOUT_SECONDS : positiveInt(values["lock-timeout"], "--lock-timeout", 0),
+        lockTimeoutSeconds:
+            values["lock-timeout"] === undefined ? DEFAULT_LOCK_TIMEOUT_SECONDS : positiveInt(values["lock-timeout"], "--lock-timeout", 0),
         secretsProvider: values["secrets-provider"] || undefined,
         json: values.json ?? false,
     };
@@ -132,11 +137,15 @@ export async function fleetCommand(argv: string[]): Promise<number> {
     // With --json, stdout carries only the JSON document; progress goes to stderr.
     const progress = (line: string) => (json ? process.stderr : process.stdout).write(`${scrub(line)}\n`);
     const shardText = args.shard.count > 1 ? ` (shard ${args.shard.index}/${args.shard.count})` : "";
-    progress(`fleet ${args.operation}: ${tenants.length} tenant${tenants.length === 1 ? "" : "s"}${shardText}, ${args.concurrency} at a time`);
+    progress(
+        `fleet ${args.operation}: ${tenants.length} tenant${tenants.length === 1 ? "" : "s"}${shardText}, ${args.concurrency} at a time`,
+    );
     if (!process.env.PULUMI_BACKEND_URL) {
         // Shards on other machines would not see these stacks: say so rather than let them diverge.
-        process.stderr.write("tenant-users fleet: PULUMI_BACKEND_URL is not set, so the stacks go to this machine's local file store (~/.pulumi); " +
-            "set it to a shared store (postgres://, s3://, Pulumi Cloud) to run shards elsewhere.\n");
+        process.stderr.write(
+            "tenant-users fleet: PULUMI_BACKEND_URL is not set, so the stacks go to this machine's local file store (~/.pulumi); " +
+                "set it to a shared store (postgres://, s3://, Pulumi Cloud) to run shards elsewhere.\n",
+        );
     }
     let results: TenantResult[];
     try {

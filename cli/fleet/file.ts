@@ -41,16 +41,23 @@ const tenant = z.strictObject({
     }),
     dialect: z.enum(DIALECTS, { error: `must be one of ${DIALECTS.join(", ")}` }),
     baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-    credentials: z.strictObject({ apiKey: reference.optional(), apiSecret: reference.optional(), secretKey: reference.optional() }, { error: "is required" }),
+    credentials: z.strictObject(
+        { apiKey: reference.optional(), apiSecret: reference.optional(), secretKey: reference.optional() },
+        { error: "is required" },
+    ),
     users: z.union([z.string().min(1), z.array(user)], { error: "must be a CSV path or a list of users" }),
     /** Provider settings that become this stack's `tenant-users:<key>` config. */
-    settings: z.strictObject({
-        maxAttempts: z.int().positive().optional(),
-        requestTimeoutMs: z.int().positive().optional(),
-    }).optional(),
+    settings: z
+        .strictObject({
+            maxAttempts: z.int().positive().optional(),
+            requestTimeoutMs: z.int().positive().optional(),
+        })
+        .optional(),
 });
 
-const fleetSchema = z.strictObject({ tenants: z.array(tenant, { error: "must be a list" }).min(1, { error: "must list at least one tenant" }) });
+const fleetSchema = z.strictObject({
+    tenants: z.array(tenant, { error: "must be a list" }).min(1, { error: "must list at least one tenant" }),
+});
 type RawTenant = z.infer<typeof tenant>;
 
 /** A tenant with its references resolved: ready to become a stack. */
@@ -74,7 +81,10 @@ export interface FleetProblem {
 /** Raised when the fleet file is unusable; `problems` lists every fault found, not just the first. */
 export class FleetFileError extends Error {
     override readonly name = "FleetFileError";
-    constructor(readonly file: string, readonly problems: FleetProblem[]) {
+    constructor(
+        readonly file: string,
+        readonly problems: FleetProblem[],
+    ) {
         super(problems.map((p) => formatProblem(file, p)).join("\n"));
     }
 }
@@ -108,7 +118,7 @@ function resolveReference(ref: string, baseDir: string): { value?: string; probl
         return value ? { value } : { problem: `file ${file} is empty` };
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        return { problem: `cannot read file ${file}: ${code === "ENOENT" ? "no such file" : code ?? String(err)}` };
+        return { problem: `cannot read file ${file}: ${code === "ENOENT" ? "no such file" : (code ?? String(err))}` };
     }
 }
 
@@ -123,12 +133,16 @@ function resolveTenant(raw: RawTenant, baseDir: string, problems: FleetProblem[]
             if (ref !== undefined) add(`credentials.${key}`, `is not used by the ${raw.dialect} dialect (it takes ${needed.join(", ")})`);
             continue;
         }
-        if (ref === undefined) { add(`credentials.${key}`, `is required for the ${raw.dialect} dialect`); continue; }
+        if (ref === undefined) {
+            add(`credentials.${key}`, `is required for the ${raw.dialect} dialect`);
+            continue;
+        }
         const r = resolveReference(ref, baseDir);
         if (r.problem) add(`credentials.${key}`, r.problem);
         else credentials[key] = r.value;
     }
-    if (raw.dialect === "projects" && raw.baseUrl === undefined) add("baseUrl", "is required for the projects dialect (it has no public host)");
+    if (raw.dialect === "projects" && raw.baseUrl === undefined)
+        add("baseUrl", "is required for the projects dialect (it has no public host)");
     let users: RosterUser[] = [];
     if (typeof raw.users === "string") {
         try {
@@ -154,20 +168,27 @@ export function parseFleet(text: string, file: string): FleetTenant[] {
     const parsed = fleetSchema.safeParse(doc);
     if (!parsed.success) {
         const rawTenants = Array.isArray((doc as { tenants?: unknown })?.tenants) ? (doc as { tenants: unknown[] }).tenants : [];
-        throw new FleetFileError(file, parsed.error.issues.map((issue) => {
-            const [top, index, ...rest] = issue.path;
-            if (top === "tenants" && typeof index === "number") {
-                return { tenant: tenantLabel(rawTenants[index], index), field: fieldPath(rest) || "(tenant)", message: issue.message };
-            }
-            return { field: fieldPath(issue.path) || "(file)", message: issue.message };
-        }));
+        throw new FleetFileError(
+            file,
+            parsed.error.issues.map((issue) => {
+                const [top, index, ...rest] = issue.path;
+                if (top === "tenants" && typeof index === "number") {
+                    return { tenant: tenantLabel(rawTenants[index], index), field: fieldPath(rest) || "(tenant)", message: issue.message };
+                }
+                return { field: fieldPath(issue.path) || "(file)", message: issue.message };
+            }),
+        );
     }
     const problems: FleetProblem[] = [];
     const seen = new Map<string, number>();
     parsed.data.tenants.forEach((t, i) => {
         const first = seen.get(t.name);
         if (first !== undefined) {
-            problems.push({ tenant: t.name, field: "name", message: `tenants[${i}] repeats the name of tenants[${first}]; each tenant is its own stack, so names must be unique` });
+            problems.push({
+                tenant: t.name,
+                field: "name",
+                message: `tenants[${i}] repeats the name of tenants[${first}]; each tenant is its own stack, so names must be unique`,
+            });
         } else {
             seen.set(t.name, i);
         }
@@ -184,7 +205,12 @@ export function loadFleet(file: string): FleetTenant[] {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new FleetFileError(file, [{ field: "(file)", message: `cannot read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+        throw new FleetFileError(file, [
+            {
+                field: "(file)",
+                message: `cannot read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : ((err as NodeJS.ErrnoException).code ?? String(err))}`,
+            },
+        ]);
     }
     return parseFleet(text, file);
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 import { pulumiToolchain, REPO_ROOT } from "../pulumi-toolchain";
 import type { FleetTenant } from "./file";
-import { FLEET_PROJECT, Operation, runTenant, TenantResult } from "./stack";
+import { FLEET_PROJECT, type Operation, runTenant, type TenantResult } from "./stack";
 
 export interface FleetRunOptions {
     operation: Operation;
@@ -103,7 +103,17 @@ export async function runFleet(tenants: readonly FleetTenant[], opts: FleetRunOp
             const i = next++;
             if (stopped) {
                 const t = tenants[i];
-                finish(i, { tenant: t.name, stack: `${FLEET_PROJECT}/${t.name}`, result: "failed", created: 0, adopted: 0, failed: 0, seconds: 0, changes: {}, error: "not started: the run was stopped" });
+                finish(i, {
+                    tenant: t.name,
+                    stack: `${FLEET_PROJECT}/${t.name}`,
+                    result: "failed",
+                    created: 0,
+                    adopted: 0,
+                    failed: 0,
+                    seconds: 0,
+                    changes: {},
+                    error: "not started: the run was stopped",
+                });
                 continue;
             }
             finish(i, await runTenant(tenants[i], ctx));
@@ -111,7 +121,9 @@ export async function runFleet(tenants: readonly FleetTenant[], opts: FleetRunOp
     };
     const release = onStopSignals((forward) => {
         stopped = true;
-        log(`fleet: stopping; no new stack starts${forward ? ", and running updates are cancelled after their current step" : ""} (signal again to exit at once)`);
+        log(
+            `fleet: stopping; no new stack starts${forward ? ", and running updates are cancelled after their current step" : ""} (signal again to exit at once)`,
+        );
         if (forward) abort.abort();
     });
     try {

@@ -63,7 +63,9 @@ export function secretsKeyProblem(env: NodeJS.ProcessEnv, secretsProvider: strin
     if (!backend || backend.startsWith("file://")) return undefined;
     if (secretsProvider && secretsProvider !== "passphrase" && secretsProvider !== "default") return undefined;
     if (env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE) return undefined;
-    return "the shared state store in PULUMI_BACKEND_URL needs a secrets key of your own: set PULUMI_CONFIG_PASSPHRASE " +
+    return (
+        "the shared state store in PULUMI_BACKEND_URL needs a secrets key of your own: set PULUMI_CONFIG_PASSPHRASE " +
         "(or PULUMI_CONFIG_PASSPHRASE_FILE) to the same value on every runner, or pass --secrets-provider " +
-        "(e.g. awskms://alias/pulumi-fleet); no stack was touched.";
+        "(e.g. awskms://alias/pulumi-fleet); no stack was touched."
+    );
 }

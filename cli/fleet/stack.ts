@@ -8,14 +8,14 @@ import * as path from "node:path";
 import {
     CommandError,
     ConcurrentUpdateError,
-    ConfigMap,
-    EngineEvent,
+    type ConfigMap,
+    type EngineEvent,
     LocalWorkspace,
-    PulumiCommand,
+    type PulumiCommand,
     Stack,
     StackAlreadyExistsError,
     StackNotFoundError,
-    StepEventMetadata,
+    type StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { TenantUserRoster } from "../../provider/resources/roster";
@@ -113,7 +113,10 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** A failure of one step of preparing a stack, so the result says which step failed. */
 class StepError extends Error {
-    constructor(readonly step: string, override readonly cause: unknown) {
+    constructor(
+        readonly step: string,
+        override readonly cause: unknown,
+    ) {
         super(step);
     }
 }
@@ -130,12 +133,21 @@ function rawErrorText(err: unknown, diagnostics: string[]): string {
     // Unwrap Go's "1 error occurred:\n\t* …" lists into one line per message.
     const messages = diagnostics
         .flatMap((d) => d.replace(/^\d+ errors? occurred:\s*/, "").split(/\n\s*\*\s+/))
-        .map((m) => m.replace(/^\*\s+/, "").replace(/\s*\n\s*/g, " ").trim())
+        .map((m) =>
+            m
+                .replace(/^\*\s+/, "")
+                .replace(/\s*\n\s*/g, " ")
+                .trim(),
+        )
         .filter((m) => m && !GENERIC.test(m));
     if (messages.length) return [...new Set(messages)].join("; ");
     const cli = cliResult(err);
     if (cli) {
-        const lines = cli.stderr.replace(ANSI, "").split("\n").map((l) => l.trim()).filter(Boolean);
+        const lines = cli.stderr
+            .replace(ANSI, "")
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean);
         const errors = lines.filter((l) => l.startsWith("error:")).map((l) => l.slice(6).trim());
         return (errors.length ? errors : lines.slice(-3)).join("; ") || `pulumi exited with code ${cli.code}`;
     }
@@ -210,7 +222,16 @@ function describeRace(err: unknown): string {
  */
 export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<TenantResult> {
     const started = Date.now();
-    const result: TenantResult = { tenant: t.name, stack: `${FLEET_PROJECT}/${t.name}`, result: "succeeded", created: 0, adopted: 0, failed: 0, seconds: 0, changes: {} };
+    const result: TenantResult = {
+        tenant: t.name,
+        stack: `${FLEET_PROJECT}/${t.name}`,
+        result: "succeeded",
+        created: 0,
+        adopted: 0,
+        failed: 0,
+        seconds: 0,
+        changes: {},
+    };
     const workDir = fs.mkdtempSync(path.join(ctx.workRoot, `${t.name}-`));
     // Everything reported comes from the engine's events.
     let diagnostics: string[] = [];
@@ -245,7 +266,9 @@ export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<Tena
                 const locked = isLockError(err);
                 if (!(locked || isStoreRace(err)) || remaining <= 0 || ctx.signal?.aborted) throw err;
                 const wait = Math.min(lockBackoffMs(attempt), remaining);
-                ctx.log(`${t.name}: ${locked ? "the stack is locked by another update" : describeRace(err)}; retrying in ${(wait / 1000).toFixed(1)}s`);
+                ctx.log(
+                    `${t.name}: ${locked ? "the stack is locked by another update" : describeRace(err)}; retrying in ${(wait / 1000).toFixed(1)}s`,
+                );
                 await new Promise((r) => setTimeout(r, wait));
             }
         }
@@ -253,9 +276,11 @@ export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<Tena
         result.result = "failed";
         const err = thrown instanceof StepError ? thrown.cause : thrown;
         const prefix = thrown instanceof StepError ? `${thrown.step} failed: ` : "";
-        result.error = prefix + (isLockError(err)
-            ? `still locked after waiting ${ctx.lockTimeoutMs / 1000}s: ${errorText(err, [])}`
-            : errorText(err, diagnostics));
+        result.error =
+            prefix +
+            (isLockError(err)
+                ? `still locked after waiting ${ctx.lockTimeoutMs / 1000}s: ${errorText(err, [])}`
+                : errorText(err, diagnostics));
     } finally {
         // The roster's step may have finished even when the run did not (a cancel waits for it).
         // createdEmails and failed describe the last up that sent anything: this run's only if the roster changed.

@@ -6,15 +6,17 @@
  * LIVE, and this program refuses anything but a TEST key before any user is declared.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { RosterUser, TenantUserRoster } from "pulumi-tenant-users";
+import { type RosterUser, TenantUserRoster } from "pulumi-tenant-users";
 
 // Checked before any resource is declared. The key is only compared here: it is not exported,
 // logged, or captured in state. A key left to the PROJECTS_SECRET_KEY variable is refused too.
 const secretKey = pulumi.runtime.getConfig("tenant-users:secretKey") ?? "";
 if (!secretKey.startsWith("sk_test_")) {
     const what = secretKey.startsWith("sk_live_") ? "a LIVE key (sk_live_…)" : secretKey ? "not a TEST key (sk_test_…)" : "not set";
-    throw new pulumi.RunError(`tenant-users:secretKey is ${what}. This program seeds TEST mode only and stops ` +
-        "before declaring any user: pulumi config set --secret tenant-users:secretKey <sk_test_… key>");
+    throw new pulumi.RunError(
+        `tenant-users:secretKey is ${what}. This program seeds TEST mode only and stops ` +
+            "before declaring any user: pulumi config set --secret tenant-users:secretKey <sk_test_… key>",
+    );
 }
 
 const seed = new pulumi.Config("seed");
@@ -24,7 +26,9 @@ const personas: RosterUser[] = [
     { email: "qa-viewer@example.com", name: "QA Viewer", country: "US" },
 ];
 const shoppers: RosterUser[] = Array.from({ length: seed.getNumber("shoppers") ?? 20 }, (_, i) => ({
-    email: `shopper${i + 1}@example.com`, name: `Shopper ${i + 1}`, country: "DE",
+    email: `shopper${i + 1}@example.com`,
+    name: `Shopper ${i + 1}`,
+    country: "DE",
 }));
 const users = [...personas, ...shoppers];
 

@@ -6,7 +6,12 @@
 import { TenantUser, TenantUserRoster } from "pulumi-tenant-users";
 
 // Acme (Zquence): a few people, one resource each.
-const wile = new TenantUser("acme-wile", { connection: "acme", email: "wile.e@acme.example", name: "Wile E. Coyote", phone: "+14155550101" });
+const wile = new TenantUser("acme-wile", {
+    connection: "acme",
+    email: "wile.e@acme.example",
+    name: "Wile E. Coyote",
+    phone: "+14155550101",
+});
 const road = new TenantUser("acme-road", { connection: "acme", email: "road.runner@acme.example", name: "Road Runner" });
 
 // Globex (projects API): the staff list as one roster.
@@ -21,7 +26,12 @@ const globex = new TenantUserRoster("globex-staff", {
 
 // Someone who works for both: one resource per tenant, the same email.
 const patAtAcme = new TenantUser("acme-pat", { connection: "acme", email: "pat@consulting.example", name: "Pat Smith" });
-const patAtGlobex = new TenantUser("globex-pat", { connection: "globex", email: "pat@consulting.example", name: "Pat Smith", country: "GB" });
+const patAtGlobex = new TenantUser("globex-pat", {
+    connection: "globex",
+    email: "pat@consulting.example",
+    name: "Pat Smith",
+    country: "GB",
+});
 
 export const acme = { wile: wile.status, road: road.status, pat: patAtAcme.status };
 export const globexStaff = globex.userCount;

@@ -14,9 +14,9 @@ const config = new pulumi.Config("crm");
 const contacts = readUsersCsv(config.get("exportFile") ?? "crm-export.csv", { columns: { phone: null } });
 
 const crm = new TenantUserRoster("crm", {
-    users: contacts,             // identical duplicate rows merge; conflicting ones fail the preview
+    users: contacts, // identical duplicate rows merge; conflicting ones fail the preview
     chunkSize: config.getNumber("chunkSize") ?? 1000,
-    onInvalid: "report",         // a contact without a usable email is listed, not fatal
+    onInvalid: "report", // a contact without a usable email is listed, not fatal
 });
 
 export const userCount = crm.userCount;

@@ -17,24 +17,27 @@ export type { MapContext } from "./shared";
  * here, before any request, naming what is missing (never its value).
  */
 export function createDialectClient(conn: Connection, http?: HttpClient): DialectClient {
-  const vendor = vendorOf(conn.dialect);
-  const absent = missingCredentials(conn);
-  if (absent.length > 0) {
-    throw new AuthenticationError({ message: `${conn.dialect} needs ${absent.join(" and ")} in its connection settings`, dialect: conn.dialect });
-  }
-  return vendor.createClient(conn, http ?? sharedHttpClient(conn.baseUrl));
+    const vendor = vendorOf(conn.dialect);
+    const absent = missingCredentials(conn);
+    if (absent.length > 0) {
+        throw new AuthenticationError({
+            message: `${conn.dialect} needs ${absent.join(" and ")} in its connection settings`,
+            dialect: conn.dialect,
+        });
+    }
+    return vendor.createClient(conn, http ?? sharedHttpClient(conn.baseUrl));
 }
 
 /** The ValidationError a caller throws for a `failed` outcome (the vendor refused that user). */
 export function failedOutcomeError(outcome: UserOutcome, dialect: Connection["dialect"], row?: number): ValidationError {
-  const code = outcome.error?.code ?? "failed";
-  const why = outcome.error?.message ?? `${dialect} refused the user`;
-  const blamed = vendorOf(dialect).refusalFields;
-  return new ValidationError({
-    message: `${outcome.email}: ${why} (${code})`,
-    field: Object.prototype.hasOwnProperty.call(blamed, code) ? blamed[code]! : "user",
-    dialect,
-    vendorCode: code,
-    ...(row === undefined ? {} : { row }),
-  });
+    const code = outcome.error?.code ?? "failed";
+    const why = outcome.error?.message ?? `${dialect} refused the user`;
+    const blamed = vendorOf(dialect).refusalFields;
+    return new ValidationError({
+        message: `${outcome.email}: ${why} (${code})`,
+        field: Object.hasOwn(blamed, code) ? blamed[code]! : "user",
+        dialect,
+        vendorCode: code,
+        ...(row === undefined ? {} : { row }),
+    });
 }

@@ -24,26 +24,30 @@ export const isDialect = (name: unknown): name is Dialect => typeof name === "st
 
 /** "a, b or c": how messages offer a choice. */
 export function orList(items: readonly string[]): string {
-  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+    return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
 /** The descriptor of a dialect; a RangeError naming the known ones for any other name. */
 export function vendorOf(dialect: Dialect): VendorDescriptor<Dialect> {
-  const found = VENDORS.find((v) => v.name === dialect);
-  if (!found) throw new RangeError(`unknown dialect ${JSON.stringify(dialect as unknown)}; use ${orList(DIALECTS)}`);
-  return found;
+    const found = VENDORS.find((v) => v.name === dialect);
+    if (!found) throw new RangeError(`unknown dialect ${JSON.stringify(dialect as unknown)}; use ${orList(DIALECTS)}`);
+    return found;
 }
 
 /** Which fields each dialect stores. */
-export const DIALECT_FIELDS: Readonly<Record<Dialect, readonly UserField[]>> = Object.fromEntries(VENDORS.map((v) => [v.name, v.fields])) as Record<Dialect, readonly UserField[]>;
+export const DIALECT_FIELDS: Readonly<Record<Dialect, readonly UserField[]>> = Object.fromEntries(
+    VENDORS.map((v) => [v.name, v.fields]),
+) as Record<Dialect, readonly UserField[]>;
 
 /** Every credential key any vendor needs, in first-use order. */
-export const CREDENTIAL_KEYS: readonly CredentialKey[] = [...new Set(VENDORS.flatMap((v) => Object.keys(v.credentials) as CredentialKey[]))];
+export const CREDENTIAL_KEYS: readonly CredentialKey[] = [
+    ...new Set(VENDORS.flatMap((v) => Object.keys(v.credentials) as CredentialKey[])),
+];
 
 /**
  * The credentials a connection's dialect needs that it lacks (names, never values). The one
  * check of missing credentials: config reports it at preview, the client factory refuses on it.
  */
 export function missingCredentials(conn: Connection): CredentialKey[] {
-  return (Object.keys(vendorOf(conn.dialect).credentials) as CredentialKey[]).filter((k) => !conn[k]);
+    return (Object.keys(vendorOf(conn.dialect).credentials) as CredentialKey[]).filter((k) => !conn[k]);
 }

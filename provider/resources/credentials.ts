@@ -19,17 +19,23 @@ export function assertCredentialsAreSecret(): void {
     for (const key of CREDENTIAL_KEYS) {
         // Secretness first: reading a secret with get() would print Pulumi's own warning.
         if (!isSecret(`${NAMESPACE}:${key}`) && config.get(key) !== undefined) {
-            throw new pulumi.RunError(`${NAMESPACE}:${key} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
-                `Set it as a secret: pulumi config set --secret ${NAMESPACE}:${key} <value>`);
+            throw new pulumi.RunError(
+                `${NAMESPACE}:${key} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
+                    `Set it as a secret: pulumi config set --secret ${NAMESPACE}:${key} <value>`,
+            );
         }
     }
-    const connections = isSecret(`${NAMESPACE}:connections`) ? undefined : config.getObject<Record<string, Record<string, unknown>>>("connections");
+    const connections = isSecret(`${NAMESPACE}:connections`)
+        ? undefined
+        : config.getObject<Record<string, Record<string, unknown>>>("connections");
     if (connections) {
         for (const [name, conn] of Object.entries(connections)) {
             const plain = CREDENTIAL_KEYS.filter((k) => conn && typeof conn === "object" && conn[k] !== undefined);
             if (plain.length) {
-                throw new pulumi.RunError(`${NAMESPACE}:connections.${name}.${plain[0]} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
-                    `Set it as a secret: pulumi config set --secret --path '${NAMESPACE}:connections.${name}.${plain[0]}' <value>`);
+                throw new pulumi.RunError(
+                    `${NAMESPACE}:connections.${name}.${plain[0]} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
+                        `Set it as a secret: pulumi config set --secret --path '${NAMESPACE}:connections.${name}.${plain[0]}' <value>`,
+                );
             }
         }
     }

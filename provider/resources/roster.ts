@@ -111,20 +111,39 @@ export class TenantUserRoster extends TenantUsersDynamicResource {
     constructor(name: string, args: TenantUserRosterArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
         const rows = pulumi.output(args.users);
-        super("TenantUserRoster", name, {
-            users: pulumi.secret(rows.apply((r) => pack<DeclaredRows>({ rows: r }))),
-            // Set by the provider's check, from the checked users (one formula for declared and recorded).
-            summary: undefined,
-            label: name,
-            chunkSize: args.chunkSize,
-            concurrency: args.concurrency,
-            onInvalid: args.onInvalid,
-            connection: args.connection,
-            userCount: undefined, createdCount: undefined, adoptedCount: undefined, presentCount: undefined,
-            createdEmails: undefined, uncertainEmails: undefined, failed: undefined, invalid: undefined, dialect: undefined, target: undefined,
-        }, {
-            ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "createdEmails", "uncertainEmails", "failed", "invalid"],
-        });
+        super(
+            "TenantUserRoster",
+            name,
+            {
+                users: pulumi.secret(rows.apply((r) => pack<DeclaredRows>({ rows: r }))),
+                // Set by the provider's check, from the checked users (one formula for declared and recorded).
+                summary: undefined,
+                label: name,
+                chunkSize: args.chunkSize,
+                concurrency: args.concurrency,
+                onInvalid: args.onInvalid,
+                connection: args.connection,
+                userCount: undefined,
+                createdCount: undefined,
+                adoptedCount: undefined,
+                presentCount: undefined,
+                createdEmails: undefined,
+                uncertainEmails: undefined,
+                failed: undefined,
+                invalid: undefined,
+                dialect: undefined,
+                target: undefined,
+            },
+            {
+                ...opts,
+                additionalSecretOutputs: [
+                    ...(opts?.additionalSecretOutputs ?? []),
+                    "createdEmails",
+                    "uncertainEmails",
+                    "failed",
+                    "invalid",
+                ],
+            },
+        );
     }
 }

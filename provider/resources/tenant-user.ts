@@ -89,17 +89,23 @@ export class TenantUser extends TenantUsersDynamicResource {
     constructor(name: string, args: TenantUserArgs, opts?: pulumi.CustomResourceOptions) {
         assertCredentialsAreSecret();
         // Personal data: secret in state (inputs, and outputs under the same keys), `[secret]` in previews.
-        const personal = Object.fromEntries((["email", "name", "phone", "country"] as const)
-            .filter((k) => args[k] !== undefined).map((k) => [k, pulumi.secret(args[k])]));
-        super("TenantUser", name, {
-            ...args,
-            ...personal,
-            // Stable per stack and resource: the single create's Idempotency-Key derives from it.
-            idempotencyScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
-            status: undefined,
-            userId: undefined,
-            dialect: undefined,
-            target: undefined,
-        }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "email", "name", "phone", "country"] });
+        const personal = Object.fromEntries(
+            (["email", "name", "phone", "country"] as const).filter((k) => args[k] !== undefined).map((k) => [k, pulumi.secret(args[k])]),
+        );
+        super(
+            "TenantUser",
+            name,
+            {
+                ...args,
+                ...personal,
+                // Stable per stack and resource: the single create's Idempotency-Key derives from it.
+                idempotencyScope: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+                status: undefined,
+                userId: undefined,
+                dialect: undefined,
+                target: undefined,
+            },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "email", "name", "phone", "country"] },
+        );
     }
 }

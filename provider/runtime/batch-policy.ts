@@ -6,7 +6,10 @@
 import type { DialectClient, UserOutcome } from "../dialects/types";
 import type { NormalizedUser } from "../schema";
 
-export interface BatchItem { user: NormalizedUser; idempotencyKey: string }
+export interface BatchItem {
+    user: NormalizedUser;
+    idempotencyKey: string;
+}
 
 /** One resource's result: its outcome, or the error of the call that carried it. */
 export type BatchResult = PromiseSettledResult<UserOutcome>;

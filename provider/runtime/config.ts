@@ -28,12 +28,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export { CREDENTIAL_KEYS, missingCredentials };
 
 /** Each dialect's default base URL (`undefined` where the vendor names no host). */
-export const VENDOR_BASE_URLS: Readonly<Record<Dialect, string | undefined>> =
-    Object.fromEntries(VENDORS.map((v) => [v.name, v.defaultBaseUrl])) as Record<Dialect, string | undefined>;
+export const VENDOR_BASE_URLS: Readonly<Record<Dialect, string | undefined>> = Object.fromEntries(
+    VENDORS.map((v) => [v.name, v.defaultBaseUrl]),
+) as Record<Dialect, string | undefined>;
 
 /** Each credential's environment fallback, per dialect (the seeds' own variable names). */
-export const CREDENTIAL_ENV: Readonly<Record<Dialect, Partial<Record<CredentialKey, string>>>> =
-    Object.fromEntries(VENDORS.map((v) => [v.name, v.credentials])) as Record<Dialect, Partial<Record<CredentialKey, string>>>;
+export const CREDENTIAL_ENV: Readonly<Record<Dialect, Partial<Record<CredentialKey, string>>>> = Object.fromEntries(
+    VENDORS.map((v) => [v.name, v.credentials]),
+) as Record<Dialect, Partial<Record<CredentialKey, string>>>;
 
 /** The environment variables of one credential key over all vendors, as the table shows them. */
 const envOf = (key: CredentialKey) => VENDORS.flatMap((v) => v.credentials[key] ?? []).join(" / ");
@@ -44,22 +46,85 @@ export const EMAIL_LOGGING = ["full", "masked", "count"] as const;
 export type EmailLogging = (typeof EMAIL_LOGGING)[number];
 
 export const CONFIG_KEYS: ConfigKey[] = [
-    { key: "dialect", secret: false, default: "required", meaning: `${orList(DIALECTS.map(code))}: the vendor API of the default connection.` },
     {
-        key: "baseUrl", secret: false,
+        key: "dialect",
+        secret: false,
+        default: "required",
+        meaning: `${orList(DIALECTS.map(code))}: the vendor API of the default connection.`,
+    },
+    {
+        key: "baseUrl",
+        secret: false,
         default: `${VENDORS.flatMap((v) => (v.defaultBaseUrl ? [code(v.defaultBaseUrl)] : [])).join(", ")}; required for ${orList(VENDORS.filter((v) => !v.defaultBaseUrl).map((v) => code(v.name)))}`,
         meaning: "Where the API is: `https://`, or `http://` to loopback only (the emulator's `http://127.0.0.1:4010/zquence`).",
     },
-    { key: "apiKey", env: envOf("apiKey"), secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-key`. The environment variables serve the default connection only." },
-    { key: "apiSecret", env: envOf("apiSecret"), secret: true, default: "none", meaning: "Zquence/Geldstuck `x-api-secret` (environment: default connection only)." },
-    { key: "secretKey", env: envOf("secretKey"), secret: true, default: "none", meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE (environment: default connection only)." },
-    { key: "connections", secret: true, default: "`{}`", meaning: "Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: \"name\"`. A named connection never reads the environment: each key must be in it." },
-    { key: "logEmails", secret: false, default: "`full`", meaning: "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read." },
-    { key: "strictOwnership", secret: false, default: "`false`", meaning: "`true` fails preview when two resources declare one email on one tenant (by default a warning naming both)." },
-    { key: "acceptLiveTarget", secret: false, default: "none", meaning: "The key fingerprint of a LIVE target a connection may move to from TEST (preview fails on such a move and prints the line that sets this)." },
-    { key: "batchWindowMs", secret: false, default: String(DEFAULT_BATCH_WINDOW_MS), meaning: "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or this long after every create announced by `check` has arrived." },
-    { key: "batchMaxWaitMs", secret: false, default: String(DEFAULT_BATCH_MAX_WAIT_MS), meaning: "The longest a `TenantUser` create waits while a batch keeps growing." },
-    { key: "maxAttempts", secret: false, default: String(DEFAULT_MAX_ATTEMPTS), meaning: "Attempts per HTTP request (429, 5xx and dropped connections are retried)." },
+    {
+        key: "apiKey",
+        env: envOf("apiKey"),
+        secret: true,
+        default: "none",
+        meaning: "Zquence/Geldstuck `x-api-key`. The environment variables serve the default connection only.",
+    },
+    {
+        key: "apiSecret",
+        env: envOf("apiSecret"),
+        secret: true,
+        default: "none",
+        meaning: "Zquence/Geldstuck `x-api-secret` (environment: default connection only).",
+    },
+    {
+        key: "secretKey",
+        env: envOf("secretKey"),
+        secret: true,
+        default: "none",
+        meaning: "projects `Authorization` key; `sk_test_…` writes TEST, `sk_live_…` writes LIVE (environment: default connection only).",
+    },
+    {
+        key: "connections",
+        secret: true,
+        default: "`{}`",
+        meaning:
+            'Named connections `{ name: { dialect, baseUrl, apiKey, apiSecret, secretKey } }`, chosen per resource with `connection: "name"`. A named connection never reads the environment: each key must be in it.',
+    },
+    {
+        key: "logEmails",
+        secret: false,
+        default: "`full`",
+        meaning:
+            "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read.",
+    },
+    {
+        key: "strictOwnership",
+        secret: false,
+        default: "`false`",
+        meaning: "`true` fails preview when two resources declare one email on one tenant (by default a warning naming both).",
+    },
+    {
+        key: "acceptLiveTarget",
+        secret: false,
+        default: "none",
+        meaning:
+            "The key fingerprint of a LIVE target a connection may move to from TEST (preview fails on such a move and prints the line that sets this).",
+    },
+    {
+        key: "batchWindowMs",
+        secret: false,
+        default: String(DEFAULT_BATCH_WINDOW_MS),
+        meaning:
+            "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or this long after every create announced by `check` has arrived.",
+    },
+    {
+        key: "batchMaxWaitMs",
+        secret: false,
+        default: String(DEFAULT_BATCH_MAX_WAIT_MS),
+        meaning: "The longest a `TenantUser` create waits while a batch keeps growing.",
+    },
+    {
+        key: "maxAttempts",
+        secret: false,
+        default: String(DEFAULT_MAX_ATTEMPTS),
+        meaning: "Attempts per HTTP request (429, 5xx and dropped connections are retried).",
+    },
     { key: "requestTimeoutMs", secret: false, default: String(DEFAULT_REQUEST_TIMEOUT_MS), meaning: "Timeout of one HTTP attempt." },
 ];
 
@@ -83,7 +148,9 @@ export class ConfigError extends Error {
     override readonly name = "ConfigError";
 }
 
-interface ConfigSource { get(key: string): string | undefined }
+interface ConfigSource {
+    get(key: string): string | undefined;
+}
 
 function positiveInt(source: ConfigSource, key: string, fallback: number): number {
     const raw = source.get(`${NAMESPACE}:${key}`);
@@ -118,9 +185,11 @@ function checkedBaseUrl(baseUrl: string, where: string): string {
         throw new ConfigError(`${where}baseUrl must not carry credentials in the URL; set them as config secrets`);
     }
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-        throw new ConfigError(`${where}baseUrl ${JSON.stringify(baseUrl)} uses plain http:// to a host that is not this machine: ` +
-            `credentials and emails would cross the network unencrypted. Use https://${url.host}${url.pathname.replace(/\/+$/, "")} ` +
-            `(plain http:// is accepted for loopback hosts only, such as the emulator on 127.0.0.1).`);
+        throw new ConfigError(
+            `${where}baseUrl ${JSON.stringify(baseUrl)} uses plain http:// to a host that is not this machine: ` +
+                `credentials and emails would cross the network unencrypted. Use https://${url.host}${url.pathname.replace(/\/+$/, "")} ` +
+                `(plain http:// is accepted for loopback hosts only, such as the emulator on 127.0.0.1).`,
+        );
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
         throw new ConfigError(`${where}baseUrl must use https:// (or http:// to loopback), got ${JSON.stringify(url.protocol)}`);
@@ -140,7 +209,7 @@ function connectionFrom(raw: Record<string, unknown>, where: string, env: NodeJS
     if (!isDialect(dialect)) {
         throw new ConfigError(
             `${where}dialect must be one of ${DIALECTS.join(", ")}${dialect === undefined ? " and is not set" : `, got "${String(dialect)}"`}: ` +
-            `pulumi config set ${where}dialect zquence`,
+                `pulumi config set ${where}dialect zquence`,
         );
     }
     const d = dialect;
@@ -178,7 +247,9 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
         for (const [name, raw] of Object.entries(parsed)) {
             if (name === DEFAULT_CONNECTION) {
                 // It would silently stand in for the top-level connection that resources without `connection` use.
-                throw new ConfigError(`${NAMESPACE}:connections.${DEFAULT_CONNECTION} is reserved for the default connection (tenant-users:dialect, baseUrl and keys); give it another name`);
+                throw new ConfigError(
+                    `${NAMESPACE}:connections.${DEFAULT_CONNECTION} is reserved for the default connection (tenant-users:dialect, baseUrl and keys); give it another name`,
+                );
             }
             if (typeof raw !== "object" || raw === null) throw new ConfigError(`${NAMESPACE}:connections.${name} must be an object`);
             connections.set(name, connectionFrom(raw as Record<string, unknown>, `${NAMESPACE}:connections.${name}.`, undefined));
@@ -190,7 +261,8 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
     }
     const acceptLiveTarget = get("acceptLiveTarget");
     const strict = get("strictOwnership") ?? "false";
-    if (strict !== "true" && strict !== "false") throw new ConfigError(`${NAMESPACE}:strictOwnership must be true or false, got ${JSON.stringify(strict)}`);
+    if (strict !== "true" && strict !== "false")
+        throw new ConfigError(`${NAMESPACE}:strictOwnership must be true or false, got ${JSON.stringify(strict)}`);
     return {
         connections,
         logEmails: logEmails as EmailLogging,
@@ -205,7 +277,16 @@ export function parseSettings(source: ConfigSource, env: NodeJS.ProcessEnv = pro
 
 /** The README's configuration table, generated from CONFIG_KEYS (a test keeps the README equal to it). */
 export function renderConfigTable(): string {
-    const rows = CONFIG_KEYS.map((k) =>
-        `| \`${NAMESPACE}:${k.key}\` | ${k.env ? k.env.split(" / ").map((e) => `\`${e}\``).join(", ") : "—"} | ${k.secret ? "yes" : "no"} | ${k.default} | ${k.meaning} |`);
+    const rows = CONFIG_KEYS.map(
+        (k) =>
+            `| \`${NAMESPACE}:${k.key}\` | ${
+                k.env
+                    ? k.env
+                          .split(" / ")
+                          .map((e) => `\`${e}\``)
+                          .join(", ")
+                    : "—"
+            } | ${k.secret ? "yes" : "no"} | ${k.default} | ${k.meaning} |`,
+    );
     return ["| key | environment variable | secret | default | meaning |", "|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -6,13 +6,13 @@
 import { createDialectClient } from "../dialects";
 import type { Connection, DialectClient } from "../dialects/types";
 import { HttpClient } from "../http";
-import { BatchItem, BatchResult, flushBatch } from "./batch-policy";
+import { type BatchItem, type BatchResult, flushBatch } from "./batch-policy";
 import { CreateBatcher } from "./batcher";
-import { ConfigError, DEFAULT_CONNECTION, missingCredentials, NAMESPACE, parseSettings, ProviderSettings } from "./config";
+import { ConfigError, DEFAULT_CONNECTION, missingCredentials, NAMESPACE, parseSettings, type ProviderSettings } from "./config";
 import { setEmailLogging, warn } from "./log";
 import { claimUsers, describeClashes } from "./ownership";
 import { UNKNOWN } from "./unknown";
-import { recordedKeys, recordedMode, Target, targetOf } from "./target";
+import { recordedKeys, recordedMode, type Target, targetOf } from "./target";
 
 /** Once creates stream in, the quiet window that closes a batch grows this much (see CreateBatcher). */
 const STREAM_WINDOW_FACTOR = 10;
@@ -70,10 +70,12 @@ export function connectionNamed(name: string | undefined): Connection {
     const conn = s.connections.get(key);
     if (!conn) {
         const known = [...s.connections.keys()];
-        throw new ConfigError(key === DEFAULT_CONNECTION
-            ? `no default connection: set ${NAMESPACE}:dialect (and baseUrl, credentials)` +
-              (known.length ? `, or name one of the connections ${known.join(", ")} with \`connection\`` : "")
-            : `connection "${key}" is not in ${NAMESPACE}:connections${known.length ? ` (known: ${known.join(", ")})` : ""}`);
+        throw new ConfigError(
+            key === DEFAULT_CONNECTION
+                ? `no default connection: set ${NAMESPACE}:dialect (and baseUrl, credentials)` +
+                      (known.length ? `, or name one of the connections ${known.join(", ")} with \`connection\`` : "")
+                : `connection "${key}" is not in ${NAMESPACE}:connections${known.length ? ` (known: ${known.join(", ")})` : ""}`,
+        );
     }
     return conn;
 }
@@ -84,9 +86,14 @@ function assertCredentials(name: string | undefined, connection: Connection): vo
     const missing = missingCredentials(connection);
     if (missing.length === 0) return;
     const where = key === DEFAULT_CONNECTION ? `${NAMESPACE}:` : `${NAMESPACE}:connections.${key}.`;
-    throw new ConfigError(`the ${connection.dialect} connection "${key}" has no ${missing.join(" or ")}` +
-        (key === DEFAULT_CONNECTION ? "" : " (a named connection never borrows the vendors' environment variables)") + ": " +
-        missing.map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} <value>`).join("; "));
+    throw new ConfigError(
+        `the ${connection.dialect} connection "${key}" has no ${missing.join(" or ")}` +
+            (key === DEFAULT_CONNECTION ? "" : " (a named connection never borrows the vendors' environment variables)") +
+            ": " +
+            missing
+                .map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} <value>`)
+                .join("; "),
+    );
 }
 
 /** What `check` needs of a resource's connection: its name, settings and target; or the failure to report. */
@@ -101,7 +108,10 @@ export type CheckedConnection =
  */
 export function checkConnection(value: unknown): CheckedConnection {
     if (value !== undefined && typeof value !== "string") {
-        return { ok: false, failure: { property: "connection", reason: `must be the name of a connection (a string), got ${typeof value}` } };
+        return {
+            ok: false,
+            failure: { property: "connection", reason: `must be the name of a connection (a string), got ${typeof value}` },
+        };
     }
     // A name computed by another resource is checked when it is known, at `up`.
     if (value === UNKNOWN) return { ok: "later" };
@@ -121,7 +131,12 @@ export function checkConnection(value: unknown): CheckedConnection {
  * or from state that records no target (an earlier version's), is refused until the user accepts
  * that LIVE target by its key fingerprint. Returns whether the target moved.
  */
-export async function targetMoved(what: string, connectionName: string | undefined, recorded: string | undefined, current: string | undefined): Promise<boolean> {
+export async function targetMoved(
+    what: string,
+    connectionName: string | undefined,
+    recorded: string | undefined,
+    current: string | undefined,
+): Promise<boolean> {
     // A connection computed by another resource is known, and checked, at `up`.
     if (recorded === current || current === undefined) return false;
     const name = connectionName ?? DEFAULT_CONNECTION;
@@ -129,13 +144,17 @@ export async function targetMoved(what: string, connectionName: string | undefin
     const intoLive = recordedMode(current) === "LIVE" && (recorded === undefined || recordedMode(recorded) !== "LIVE");
     if (intoLive && currentSettings().acceptLiveTarget !== keys) {
         const from = recorded === undefined ? "a target this state does not record (written by an earlier version)" : `TEST (${recorded})`;
-        throw new ConfigError(`${what}: connection "${name}" now writes to LIVE (${current}), moved from ${from}. Nothing was sent. ` +
-            `Applying this adds every user of ${what} to LIVE. If that is intended, accept this LIVE target and run again: ` +
-            `pulumi config set ${NAMESPACE}:acceptLiveTarget ${keys}`);
+        throw new ConfigError(
+            `${what}: connection "${name}" now writes to LIVE (${current}), moved from ${from}. Nothing was sent. ` +
+                `Applying this adds every user of ${what} to LIVE. If that is intended, accept this LIVE target and run again: ` +
+                `pulumi config set ${NAMESPACE}:acceptLiveTarget ${keys}`,
+        );
     }
     if (recorded === undefined) return false;
-    await warn(`${what}: connection "${name}" now writes to another target (${recorded} → ${current}): ` +
-        `the resource is replaced and its users are added there; the old target keeps its users.`);
+    await warn(
+        `${what}: connection "${name}" now writes to another target (${recorded} → ${current}): ` +
+            `the resource is replaced and its users are added there; the old target keeps its users.`,
+    );
     return true;
 }
 
@@ -143,7 +162,11 @@ export async function targetMoved(what: string, connectionName: string | undefin
  * Claims `emails` on the connection's target for `owner` and reports a second claim: a check
  * failure with `tenant-users:strictOwnership`, else a warning naming both resources.
  */
-export async function checkOwnership(target: Target, owner: string, emails: readonly string[]): Promise<{ property: string; reason: string } | undefined> {
+export async function checkOwnership(
+    target: Target,
+    owner: string,
+    emails: readonly string[],
+): Promise<{ property: string; reason: string } | undefined> {
     const clashes = claimUsers(target.text, owner, emails);
     if (clashes.length === 0) return undefined;
     const message = describeClashes(owner, clashes);

@@ -14,7 +14,7 @@ export function setEmailLogging(mode: EmailLogging): void {
 }
 
 // Loose on purpose: anything that looks like an address in a message is treated as one.
-const EMAIL_IN_TEXT = /[^\s"'<>(),:;\[\]]+@[^\s"'<>(),:;\[\]]+\.[a-z0-9-]{2,}/gi;
+const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]]+@[^\s"'<>(),:;[\]]+\.[a-z0-9-]{2,}/gi;
 
 /** `ada@example.com` → `a***@example.com`: enough to tell users apart in a review, not to mail them. */
 export function maskEmail(email: string): string {
@@ -61,7 +61,10 @@ export class Coalescer {
     private waiters: (() => void)[] = [];
     private timer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly quietMs: number, private readonly emit: (items: string[]) => Promise<unknown>) {}
+    constructor(
+        private readonly quietMs: number,
+        private readonly emit: (items: string[]) => Promise<unknown>,
+    ) {}
 
     add(item: string): Promise<void> {
         this.items.push(item);

@@ -26,7 +26,9 @@ export function claimUsers(target: string, owner: string, emails: readonly strin
 
 /** The message for an owner's clashes, naming both resources of each. */
 export function describeClashes(owner: string, clashes: string[]): string {
-    return `${owner} declares ${clashes.length} user${clashes.length === 1 ? "" : "s"} another resource of this stack already declares on the same tenant: ` +
+    return (
+        `${owner} declares ${clashes.length} user${clashes.length === 1 ? "" : "s"} another resource of this stack already declares on the same tenant: ` +
         `${listSome(clashes, 10)}. Each resource would add and count the user on its own; declare each user in one resource ` +
-        `(set tenant-users:strictOwnership to true to make this an error).`;
+        `(set tenant-users:strictOwnership to true to make this an error).`
+    );
 }

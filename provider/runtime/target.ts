@@ -21,7 +21,6 @@ export interface Target {
 
 const cache = new Map<string, Target>();
 
-
 /**
  * scrypt, salted with the dialect and origin, truncated to 48 bits: the fingerprint is in state and
  * in preview output, so guessing a weak key from it must be slow, and it must never equal a key.

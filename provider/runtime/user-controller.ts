@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { Connection, UserOutcome } from "../dialects/types";
 import { failedOutcomeError } from "../dialects";
-import { NormalizedUser, validateUser } from "../schema";
+import { type NormalizedUser, validateUser } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { announceCreate, checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
 import { Coalescer, naming, scrubEmails, warn } from "./log";
@@ -53,12 +53,17 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     if (checked.ok === "later") return { inputs: news, failures: [] };
     if (!checked.ok) return { inputs: news, failures: [checked.failure] };
     const connection = checked.name;
-    const passthrough = { ...(connection !== undefined ? { connection } : {}), idempotencyScope: news.idempotencyScope, target: checked.target.text };
+    const passthrough = {
+        ...(connection !== undefined ? { connection } : {}),
+        idempotencyScope: news.idempotencyScope,
+        target: checked.target.text,
+    };
     const dialect = checked.connection.dialect;
     const fields: Record<string, unknown> = {};
     const unknownFields: Record<string, string> = {};
     for (const [k, v] of Object.entries(news)) {
-        if (k === "__provider" || k === "connection" || k === "idempotencyScope" || k === "target" || v === undefined || v === null) continue;
+        if (k === "__provider" || k === "connection" || k === "idempotencyScope" || k === "target" || v === undefined || v === null)
+            continue;
         // A value computed by another resource is validated when it is known, at `up`.
         if (v === UNKNOWN) unknownFields[k] = v;
         else fields[k] = v;
@@ -92,9 +97,11 @@ export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Pr
     if (replaces.length === 0) {
         const ignored = MUTABLE_FIELDS.filter((f) => news[f] !== undefined && news[f] !== UNKNOWN && news[f] !== olds[f]);
         if (ignored.length > 0) {
-            await warn(`TenantUser ${olds.email}: ${ignored.map((f) => `${f} ${JSON.stringify(olds[f] ?? null)} → ${JSON.stringify(news[f])}`).join(", ")} ` +
-                `cannot be applied: the ${olds.dialect} API has no update endpoint, so the vendor keeps ${ignored.length > 1 ? "them" : "it"} and so does state. ` +
-                `Change it at the vendor, or change the email to create a new user.`);
+            await warn(
+                `TenantUser ${olds.email}: ${ignored.map((f) => `${f} ${JSON.stringify(olds[f] ?? null)} → ${JSON.stringify(news[f])}`).join(", ")} ` +
+                    `cannot be applied: the ${olds.dialect} API has no update endpoint, so the vendor keeps ${ignored.length > 1 ? "them" : "it"} and so does state. ` +
+                    `Change it at the vendor, or change the email to create a new user.`,
+            );
         }
     }
     return { changes: replaces.length > 0 || recordTarget || unsettled, replaces, deleteBeforeReplace: false };
@@ -131,10 +138,19 @@ async function addUser(inputs: UserInputs & { __provider?: string }, wasUnsettle
     } catch (error) {
         if (error instanceof Error) error.message = scrubEmails(error.message);
         if (!mayHaveLanded(error)) throw error;
-        const message = `TenantUser ${user.email}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
+        const message =
+            `TenantUser ${user.email}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
             `State records it as unsettled; run \`pulumi up\` again to settle it.`;
-        const properties = { ...outputsFor(inputs, user, { email: user.email, kind: "present" }, live.connection), status: "unsettled", __provider: inputs.__provider };
-        throw Object.assign(new Error(scrubEmails(message)), { id: userResourceId(inputs.connection, user.email), properties, reasons: [scrubEmails(message)] });
+        const properties = {
+            ...outputsFor(inputs, user, { email: user.email, kind: "present" }, live.connection),
+            status: "unsettled",
+            __provider: inputs.__provider,
+        };
+        throw Object.assign(new Error(scrubEmails(message)), {
+            id: userResourceId(inputs.connection, user.email),
+            properties,
+            reasons: [scrubEmails(message)],
+        });
     }
     if (outcome.kind === "failed") {
         const error = failedOutcomeError(outcome, live.connection.dialect);
@@ -168,8 +184,11 @@ export async function update(_id: string, olds: UserOutputs, news: UserInputs): 
 }
 
 const forgotten = new Coalescer(100, (emails) =>
-    warn(`${emails.length} tenant user${emails.length > 1 ? "s were" : " was"} removed from the stack but not from the vendor ` +
-        `(the APIs have no delete endpoint)${naming(emails)}. Remove them in the vendor's dashboard if they must go.`));
+    warn(
+        `${emails.length} tenant user${emails.length > 1 ? "s were" : " was"} removed from the stack but not from the vendor ` +
+            `(the APIs have no delete endpoint)${naming(emails)}. Remove them in the vendor's dashboard if they must go.`,
+    ),
+);
 
 /** Forgets the user: the APIs have no delete endpoint, so the vendor keeps it (and the user is told). */
 export async function forget(_id: string, props: UserOutputs): Promise<void> {
@@ -186,7 +205,10 @@ function userResourceId(connection: string | undefined, email: string): string {
 
 /** The resource's name, from its `<project>/<stack>/<name>` scope: messages name it, not the email. */
 function resourceName(scope: unknown): string {
-    return String(scope ?? "").split("/").slice(2).join("/");
+    return String(scope ?? "")
+        .split("/")
+        .slice(2)
+        .join("/");
 }
 
 function pick<T extends object, K extends readonly string[]>(o: T, keys: K): Partial<T> {

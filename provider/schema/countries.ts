@@ -13,17 +13,17 @@ const NOT_ASSIGNED: ReadonlySet<string> = new Set(["XK"]);
 
 /** ISO 3166-1 alpha-2: the 249 officially assigned codes. */
 export const ISO_COUNTRY_CODES: ReadonlySet<string> = new Set(
-  Object.keys(countries.getAlpha2Codes()).filter((code) => !NOT_ASSIGNED.has(code)),
+    Object.keys(countries.getAlpha2Codes()).filter((code) => !NOT_ASSIGNED.has(code)),
 );
 
 // Codes people type that no name lookup finds: a hint turns "not a code" into a one-keystroke fix.
 const COMMON_MISTAKES: Readonly<Record<string, string>> = {
-  EL: "GR", // Greece, as the EU writes it
-  EN: "GB",
+    EL: "GR", // Greece, as the EU writes it
+    EN: "GB",
 };
 
 export function isCountryCode(code: string): boolean {
-  return ISO_COUNTRY_CODES.has(code);
+    return ISO_COUNTRY_CODES.has(code);
 }
 
 /**
@@ -32,19 +32,19 @@ export function isCountryCode(code: string): boolean {
  * `undefined` when it names no assigned country.
  */
 export function toCountryCode(value: string): string | undefined {
-  const text = value.trim();
-  const upper = text.toUpperCase();
-  if (/^[A-Z]{2}$/.test(upper) && isCountryCode(upper)) return upper;
-  if (/^[A-Z]{3}$/.test(upper)) {
-    const code = countries.alpha3ToAlpha2(upper);
-    if (code !== undefined && isCountryCode(code)) return code;
-  }
-  const named = text === "" ? undefined : countries.getAlpha2Code(text, "en");
-  return named !== undefined && isCountryCode(named) ? named : undefined;
+    const text = value.trim();
+    const upper = text.toUpperCase();
+    if (/^[A-Z]{2}$/.test(upper) && isCountryCode(upper)) return upper;
+    if (/^[A-Z]{3}$/.test(upper)) {
+        const code = countries.alpha3ToAlpha2(upper);
+        if (code !== undefined && isCountryCode(code)) return code;
+    }
+    const named = text === "" ? undefined : countries.getAlpha2Code(text, "en");
+    return named !== undefined && isCountryCode(named) ? named : undefined;
 }
 
 /** A likely intended code for something that is not one ("UK" → "GB", "GERMANY" → "DE"). */
 export function countryHint(code: string): string | undefined {
-  if (isCountryCode(code)) return undefined;
-  return COMMON_MISTAKES[code] ?? toCountryCode(code);
+    if (isCountryCode(code)) return undefined;
+    return COMMON_MISTAKES[code] ?? toCountryCode(code);
 }

@@ -60,7 +60,11 @@ export async function requestCount(emu: BenchEmulator, tenant: BenchTenant): Pro
     return emu.control.requests(tenant.tenantId);
 }
 
-export interface BenchUser { email: string; name: string; phone: string }
+export interface BenchUser {
+    email: string;
+    name: string;
+    phone: string;
+}
 
 /** Zquence users with distinct emails and phones; `prefix` keeps sets apart. */
 export function makeUsers(count: number, prefix = "user", offset = 0): BenchUser[] {

@@ -54,13 +54,18 @@ function machine(): Record<string, string | number> {
         cores: cpus.length,
         memory: `${round(os.totalmem() / 2 ** 30, 1)} GiB`,
         OS: `${os.type()} ${os.release()} (${os.arch()})`,
-        "load average at start (1/5/15 min)": os.loadavg().map((x) => round(x, 2)).join(" / "),
+        "load average at start (1/5/15 min)": os
+            .loadavg()
+            .map((x) => round(x, 2))
+            .join(" / "),
     };
 }
 
 function usage(message?: string): never {
     if (message) process.stderr.write(`${message}\n\n`);
-    process.stderr.write(`Usage: node dist/scripts/bench/index.js [--quick] [--tiny] [--only ${SCENARIO_IDS.join("|")}[,…]] [--out DIR] [--samples N] [--profile|--no-profile|--profile-all]\n`);
+    process.stderr.write(
+        `Usage: node dist/scripts/bench/index.js [--quick] [--tiny] [--only ${SCENARIO_IDS.join("|")}[,…]] [--out DIR] [--samples N] [--profile|--no-profile|--profile-all]\n`,
+    );
     process.exit(2);
 }
 
@@ -90,7 +95,10 @@ async function main(): Promise<number> {
     let selected: ScenarioId[] = [...SCENARIO_IDS];
     const notes: string[] = [];
     if (values.only) {
-        const asked = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+        const asked = values.only
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
         for (const a of asked) if (!(SCENARIO_IDS as readonly string[]).includes(a)) usage(`unknown scenario "${a}"`);
         const set = new Set(asked as ScenarioId[]);
         if ((set.has("roster") || set.has("growth")) && !set.has("floor")) {
@@ -99,14 +107,20 @@ async function main(): Promise<number> {
         }
         selected = SCENARIO_IDS.filter((id) => set.has(id));
     }
-    const outDir = path.resolve(values.out ?? (mode === "full" ? path.join(REPO_ROOT, "docs", "benchmarks")
-        : mode === "quick" ? path.join(REPO_ROOT, "docs", "benchmarks", "quick")
-            : fs.mkdtempSync(path.join(os.tmpdir(), "tu-bench-tiny-"))));
-    const profile = values["profile-all"] || (values["no-profile"] ? false : values.profile ?? mode === "full");
+    const outDir = path.resolve(
+        values.out ??
+            (mode === "full"
+                ? path.join(REPO_ROOT, "docs", "benchmarks")
+                : mode === "quick"
+                  ? path.join(REPO_ROOT, "docs", "benchmarks", "quick")
+                  : fs.mkdtempSync(path.join(os.tmpdir(), "tu-bench-tiny-"))),
+    );
+    const profile = values["profile-all"] || (values["no-profile"] ? false : (values.profile ?? mode === "full"));
     const command = `node dist/scripts/bench/index.js ${process.argv.slice(2).join(" ")}`.trim();
 
     const started = performance.now();
-    const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+    const log = (line: string) =>
+        process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
     log(`${mode} run: ${selected.join(", ")} → ${outDir}${notes.length ? ` (${notes.join("; ")})` : ""}`);
 
     const toolchain = pulumiToolchain();
@@ -134,8 +148,9 @@ async function main(): Promise<number> {
     const save = () => {
         results.totalMs = round(performance.now() - started, 0);
         const profiles = new Map(results.targets.map((t) => [t.id, t.profile]));
-        results.targets = evaluateTargets(results.scenarios, sizes)
-            .map((t) => (profiles.get(t.id) ? { ...t, profile: profiles.get(t.id) } : t));
+        results.targets = evaluateTargets(results.scenarios, sizes).map((t) =>
+            profiles.get(t.id) ? { ...t, profile: profiles.get(t.id) } : t,
+        );
         return writeReport(results, outDir);
     };
 
@@ -182,7 +197,7 @@ main().then(
         process.exitCode = code;
     },
     (err) => {
-        process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         process.exitCode = 1;
     },
 );

@@ -15,7 +15,11 @@ import { request } from "undici";
 const CHUNK = 1000;
 const MAX_ATTEMPTS = 10;
 
-interface User { email: string; name?: string; phone?: string }
+interface User {
+    email: string;
+    name?: string;
+    phone?: string;
+}
 
 function dedupe(users: User[]): User[] {
     const seen = new Set<string>();
@@ -44,9 +48,12 @@ async function main(): Promise<void> {
     const started = performance.now();
     const file = process.argv[2];
     const { BENCH_BASE_URL: base, BENCH_API_KEY: key, BENCH_API_SECRET: secret } = process.env;
-    if (!file || !base || !key || !secret) throw new Error("usage: BENCH_BASE_URL=… BENCH_API_KEY=… BENCH_API_SECRET=… node plain-sync.js users.json");
+    if (!file || !base || !key || !secret)
+        throw new Error("usage: BENCH_BASE_URL=… BENCH_API_KEY=… BENCH_API_SECRET=… node plain-sync.js users.json");
     const users = dedupe(JSON.parse(fs.readFileSync(file, "utf8")) as User[]);
-    let requests = 0, created = 0, skipped = 0;
+    let requests = 0,
+        created = 0,
+        skipped = 0;
     const failed: unknown[] = [];
     for (let i = 0; i < users.length; i += CHUNK) {
         const chunk = users.slice(i, i + CHUNK);

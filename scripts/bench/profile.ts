@@ -13,7 +13,11 @@ import * as zlib from "node:zlib";
 import type { CliResult, OperationOptions } from "./stack";
 import { round } from "./stats";
 
-export interface FunctionTime { fn: string; ms: number; pct: number }
+export interface FunctionTime {
+    fn: string;
+    ms: number;
+    pct: number;
+}
 
 export interface NodeProfileSummary {
     file: string;
@@ -67,7 +71,11 @@ export interface RequestTimeline {
 }
 
 /** Summarizes logged requests relative to the CLI spawn (µs on the same monotonic clock). */
-export function requestTimeline(requests: { start: number; end: number; users: number; route: string; status: number }[], spawnedUs: number, maxRows = 25): RequestTimeline {
+export function requestTimeline(
+    requests: { start: number; end: number; users: number; route: string; status: number }[],
+    spawnedUs: number,
+    maxRows = 25,
+): RequestTimeline {
     const rs = [...requests].sort((a, b) => a.start - b.start);
     const t0 = spawnedUs / 1000;
     const gaps: number[] = [];
@@ -79,7 +87,15 @@ export function requestTimeline(requests: { start: number; end: number; users: n
         firstStartS: rs.length ? round((rs[0]!.start - t0) / 1000, 2) : NaN,
         lastEndS: rs.length ? round((Math.max(...rs.map((r) => r.end)) - t0) / 1000, 2) : NaN,
         medianGapMs: gaps.length ? round(gaps[Math.floor(gaps.length / 2)]!, 0) : NaN,
-        rows: rs.slice(0, maxRows).map((r) => ({ startS: round((r.start - t0) / 1000, 2), ms: round(r.end - r.start, 0), users: r.users, route: r.route, status: r.status })),
+        rows: rs
+            .slice(0, maxRows)
+            .map((r) => ({
+                startS: round((r.start - t0) / 1000, 2),
+                ms: round(r.end - r.start, 0),
+                users: r.users,
+                route: r.route,
+                status: r.status,
+            })),
     };
 }
 
@@ -120,7 +136,12 @@ function packageOf(url: string): string {
 }
 
 function fnKey(cf: { functionName: string; url: string; lineNumber: number }): string {
-    const where = cf.url ? `${cf.url.replace(/^file:\/\//, "").replace(/^.*node_modules\//, "").replace(/^.*\/dist\//, "dist/")}:${cf.lineNumber + 1}` : "";
+    const where = cf.url
+        ? `${cf.url
+              .replace(/^file:\/\//, "")
+              .replace(/^.*node_modules\//, "")
+              .replace(/^.*\/dist\//, "dist/")}:${cf.lineNumber + 1}`
+        : "";
     return `${cf.functionName || "(anonymous)"}${where ? ` ${where}` : ""}`;
 }
 
@@ -134,19 +155,25 @@ export function summarizeCpuProfile(file: string, top = 12): NodeProfileSummary 
     const inclusive = new Map<string, number>();
     const byArea: Record<string, number> = {};
     const moduleLoad = new Map<string, number>();
-    let idle = 0, gc = 0, total = 0;
+    let idle = 0,
+        gc = 0,
+        total = 0;
     let role = "other";
     for (const n of prof.nodes) {
         if (n.callFrame.url.includes("cmd/dynamic-provider")) role = "dynamic provider";
         else if (role === "other" && n.callFrame.url.includes("cmd/run")) role = "program";
     }
-    if (role === "other" && prof.nodes.some((n) => n.callFrame.url === "[eval]" || n.callFrame.url.endsWith("[eval]"))) role = "other (node -e)";
+    if (role === "other" && prof.nodes.some((n) => n.callFrame.url === "[eval]" || n.callFrame.url.endsWith("[eval]")))
+        role = "other (node -e)";
     for (let i = 0; i < prof.samples.length; i++) {
         const ms = (prof.timeDeltas[i + 1] ?? prof.timeDeltas[i] ?? 0) / 1000;
         const node = byId.get(prof.samples[i]!)!;
         const cf = node.callFrame;
         total += ms;
-        if (cf.functionName === "(idle)") { idle += ms; continue; }
+        if (cf.functionName === "(idle)") {
+            idle += ms;
+            continue;
+        }
         if (cf.functionName === "(garbage collector)") gc += ms;
         const a = area(cf.url, cf.functionName);
         byArea[a] = (byArea[a] ?? 0) + ms;
@@ -173,8 +200,11 @@ export function summarizeCpuProfile(file: string, top = 12): NodeProfileSummary 
         }
     }
     const busy = total - idle;
-    const rank = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)
-        .map(([fn, ms]) => ({ fn, ms: round(ms, 0), pct: busy > 0 ? round((100 * ms) / busy, 1) : 0 }));
+    const rank = (m: Map<string, number>) =>
+        [...m.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, top)
+            .map(([fn, ms]) => ({ fn, ms: round(ms, 0), pct: busy > 0 ? round((100 * ms) / busy, 1) : 0 }));
     return {
         file: path.basename(file),
         role,
@@ -182,10 +212,17 @@ export function summarizeCpuProfile(file: string, top = 12): NodeProfileSummary 
         busyMs: round(busy, 0),
         idleMs: round(idle, 0),
         gcMs: round(gc, 0),
-        byArea: Object.fromEntries(Object.entries(byArea).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v, 0)])),
+        byArea: Object.fromEntries(
+            Object.entries(byArea)
+                .sort((a, b) => b[1] - a[1])
+                .map(([k, v]) => [k, round(v, 0)]),
+        ),
         topSelf: rank(self),
         topInclusive: rank(inclusive),
-        moduleLoad: [...moduleLoad.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([pkg, ms]) => ({ pkg, ms: round(ms, 0) })),
+        moduleLoad: [...moduleLoad.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([pkg, ms]) => ({ pkg, ms: round(ms, 0) })),
         startUs: prof.startTime,
         endUs: prof.endTime,
     };
@@ -203,8 +240,11 @@ function pprofTop(file: string, cum: boolean): string[] | undefined {
     const go = goBinary();
     if (!go) return undefined;
     try {
-        const out = execFileSync(go, ["tool", "pprof", "-top", "-nodecount=20", ...(cum ? ["-cum"] : []), file],
-            { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 120_000 });
+        const out = execFileSync(go, ["tool", "pprof", "-top", "-nodecount=20", ...(cum ? ["-cum"] : []), file], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            timeout: 120_000,
+        });
         return out.split("\n").filter((l) => l.trim() !== "" && !/^(File|Build ID|Type|Time):/.test(l));
     } catch {
         return undefined;
@@ -222,7 +262,10 @@ export async function profiled(
     op: (opts: Pick<OperationOptions, "env" | "args">) => Promise<CliResult>,
     log: (line: string) => void = () => {},
 ): Promise<ProfileReport> {
-    const slug = what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    const slug = what
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-|-$/g, "");
     const dir = path.join(rawRoot, slug);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });

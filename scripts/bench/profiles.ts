@@ -18,15 +18,24 @@ async function rosterStack(ctx: BenchContext, n: number) {
     const users = makeUsers(n);
     const tenant = await newBenchTenant(ctx.emu);
     const stack = await BenchStack.create({
-        program: ROSTER_PROGRAM, project: "bench-profile", files: { "users.json": JSON.stringify(users) },
-        config: tenant.config, secrets: tenant.secrets,
+        program: ROSTER_PROGRAM,
+        project: "bench-profile",
+        files: { "users.json": JSON.stringify(users) },
+        config: tenant.config,
+        secrets: tenant.secrets,
     });
     return { stack, users };
 }
 
 /** The bench process itself under the inspector's profiler (for in-process work: the emulator). */
 async function profileInProcess(what: string, rawRoot: string, relTo: string, fn: () => Promise<unknown>): Promise<ProfileReport> {
-    const dir = path.join(rawRoot, what.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, ""));
+    const dir = path.join(
+        rawRoot,
+        what
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-|-$/g, ""),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const session = new Session();
@@ -66,7 +75,15 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
         const stack = await BenchStack.create({ program: EMPTY_PROGRAM, project: "bench-profile-floor" });
         try {
             if (op === "preview") await stack.up();
-            reports.push(await profiled(`CLI floor ${op}, empty program (reference)`, rawRoot, outDir, (o) => (op === "up" ? stack.up(o) : stack.preview(o)), ctx.log));
+            reports.push(
+                await profiled(
+                    `CLI floor ${op}, empty program (reference)`,
+                    rawRoot,
+                    outDir,
+                    (o) => (op === "up" ? stack.up(o) : stack.preview(o)),
+                    ctx.log,
+                ),
+            );
         } finally {
             stack.dispose();
         }
@@ -91,7 +108,10 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
         try {
             await stack.up();
             stack.writeFile("users.json", JSON.stringify([...users, ...makeUsers(1, "added")]));
-            attach(["preview-time"], await profiled(`roster preview with one added, ${n} users`, rawRoot, outDir, (o) => stack.preview(o), ctx.log));
+            attach(
+                ["preview-time"],
+                await profiled(`roster preview with one added, ${n} users`, rawRoot, outDir, (o) => stack.preview(o), ctx.log),
+            );
         } finally {
             stack.dispose();
         }
@@ -111,12 +131,17 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
             const log = await startRequestLog(ctx.emu.url);
             let spawnedUs = 0;
             try {
-                const report = await profiled(`${run.kind} up, ${ctx.sizes.users} users, parallel ${run.parallel}${run.ref ? " (reference)" : ""}`, rawRoot, outDir,
+                const report = await profiled(
+                    `${run.kind} up, ${ctx.sizes.users} users, parallel ${run.parallel}${run.ref ? " (reference)" : ""}`,
+                    rawRoot,
+                    outDir,
                     async (o) => {
                         const r = await runVariant(ctx, v, { ...o, viaUrl: log.url });
                         spawnedUs = r.spawnedUs;
                         return { ms: r.ms, spawnedUs: r.spawnedUs, code: 0, stdout: "", stderr: "", summary: {} };
-                    }, ctx.log);
+                    },
+                    ctx.log,
+                );
                 report.requests = requestTimeline(log.requests, spawnedUs);
                 if (!run.ref) attach(["tenant-user-vs-unbatched", "tenant-user-vs-command"], report);
                 else reports.push(report);

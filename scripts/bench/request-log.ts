@@ -61,9 +61,10 @@ export async function startRequestLog(target: string): Promise<RequestLog> {
     return {
         url: `http://127.0.0.1:${port}`,
         requests,
-        close: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

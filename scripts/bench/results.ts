@@ -67,7 +67,16 @@ export class Recorder {
     private readonly started = performance.now();
 
     constructor(id: ScenarioId, title: string) {
-        this.result = { id, title, status: "ok", notes: [], measurements: [], details: {}, durationMs: 0, loadAverage: { before: round(os.loadavg()[0]!, 2), after: NaN } };
+        this.result = {
+            id,
+            title,
+            status: "ok",
+            notes: [],
+            measurements: [],
+            details: {},
+            durationMs: 0,
+            loadAverage: { before: round(os.loadavg()[0]!, 2), after: NaN },
+        };
     }
 
     add(id: string, label: string, unit: Measurement["unit"], value: number, params?: Measurement["params"]): void {

@@ -42,7 +42,11 @@ export function writeProgram(program: string, name: string, files: Record<string
 }
 
 /** Runs a command, collecting its output; never rejects for a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ ms: number; spawnedUs: number; code: number; stdout: string; stderr: string }> {
+export function run(
+    cmd: string,
+    args: string[],
+    opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ ms: number; spawnedUs: number; code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
         const started = performance.now();
         const spawnedUs = Number(process.hrtime.bigint() / 1000n);
@@ -74,7 +78,10 @@ export function parseSummary(stdout: string): Record<string, number> {
     const at = stdout.lastIndexOf("Resources:");
     if (at < 0) return {};
     const summary: Record<string, number> = {};
-    for (const line of stdout.slice(at + "Resources:".length).split("\n").slice(1)) {
+    for (const line of stdout
+        .slice(at + "Resources:".length)
+        .split("\n")
+        .slice(1)) {
         const m = /^\s+(?:[+~\-±]+\s+)?(\d+)\s+(.+?)\s*$/.exec(line);
         if (!m) break;
         summary[m[2]!] = Number(m[1]);
@@ -129,7 +136,7 @@ export class BenchStack {
     async cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
         const r = await run("pulumi", args, { cwd: this.workDir, env: { ...this.env, ...env } });
         if (r.code !== 0) {
-            const tail = (r.stdout.slice(-3000) + "\n" + r.stderr.slice(-3000)).trim();
+            const tail = (`${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`).trim();
             throw new Error(`pulumi ${args.slice(0, 2).join(" ")} failed (exit ${r.code}) in ${this.workDir}:\n${tail}`);
         }
         return { ...r, summary: parseSummary(r.stdout) };
@@ -140,22 +147,38 @@ export class BenchStack {
     }
 
     up(opts: OperationOptions = {}): Promise<CliResult> {
-        return this.cli([
-            "up", "--yes", "--skip-preview", "--non-interactive", "--suppress-progress", "--suppress-permalink",
-            "--stack", this.stackName,
-            ...(opts.parallel ? ["--parallel", String(opts.parallel)] : []),
-            ...(opts.args ?? []),
-        ], opts.env);
+        return this.cli(
+            [
+                "up",
+                "--yes",
+                "--skip-preview",
+                "--non-interactive",
+                "--suppress-progress",
+                "--suppress-permalink",
+                "--stack",
+                this.stackName,
+                ...(opts.parallel ? ["--parallel", String(opts.parallel)] : []),
+                ...(opts.args ?? []),
+            ],
+            opts.env,
+        );
     }
 
     preview(opts: OperationOptions = {}): Promise<CliResult> {
-        return this.cli([
-            "preview", "--non-interactive", "--suppress-progress", "--suppress-permalink",
-            "--stack", this.stackName,
-            ...(opts.diff ? ["--diff"] : []),
-            ...(opts.parallel ? ["--parallel", String(opts.parallel)] : []),
-            ...(opts.args ?? []),
-        ], opts.env);
+        return this.cli(
+            [
+                "preview",
+                "--non-interactive",
+                "--suppress-progress",
+                "--suppress-permalink",
+                "--stack",
+                this.stackName,
+                ...(opts.diff ? ["--diff"] : []),
+                ...(opts.parallel ? ["--parallel", String(opts.parallel)] : []),
+                ...(opts.args ?? []),
+            ],
+            opts.env,
+        );
     }
 
     /** `pulumi stack export`: the checkpoint as the CLI gives it, secrets encrypted. */

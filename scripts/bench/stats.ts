@@ -12,7 +12,9 @@ export function linearFit(points: readonly { x: number; y: number }[]): { slope:
     const n = points.length;
     const mx = points.reduce((a, p) => a + p.x, 0) / n;
     const my = points.reduce((a, p) => a + p.y, 0) / n;
-    let sxy = 0, sxx = 0, syy = 0;
+    let sxy = 0,
+        sxx = 0,
+        syy = 0;
     for (const p of points) {
         sxy += (p.x - mx) * (p.y - my);
         sxx += (p.x - mx) ** 2;
@@ -53,12 +55,19 @@ export function fmtBytes(b: number): string {
 /** Formats a value by its unit. */
 export function fmtValue(x: number, unit: string): string {
     switch (unit) {
-        case "ms": return fmtMs(x);
-        case "bytes": return fmtBytes(x);
-        case "bytes/user": return `${fmtNum(round(x, 1))} B/user`;
-        case "users/s": return `${fmtNum(Math.round(x))} users/s`;
-        case "requests": return fmtNum(x);
-        case "x": return `${round(x, 2)}×`;
-        default: return `${fmtNum(x)} ${unit}`;
+        case "ms":
+            return fmtMs(x);
+        case "bytes":
+            return fmtBytes(x);
+        case "bytes/user":
+            return `${fmtNum(round(x, 1))} B/user`;
+        case "users/s":
+            return `${fmtNum(Math.round(x))} users/s`;
+        case "requests":
+            return fmtNum(x);
+        case "x":
+            return `${round(x, 2)}×`;
+        default:
+            return `${fmtNum(x)} ${unit}`;
     }
 }

@@ -23,7 +23,11 @@ function atMost(t: Omit<TargetResult, "ratio" | "met" | "miss">, unitFmt: (x: nu
         ...t,
         ratio: round(ratio, 2),
         met,
-        ...(met ? {} : { miss: `${unitFmt(t.value)} against at most ${unitFmt(t.limit)}: ${t.limit === 0 ? `${fmtNum(t.value)} over` : `${round(ratio, 2)}× the limit (${round((ratio - 1) * 100, 0)}% over)`}` }),
+        ...(met
+            ? {}
+            : {
+                  miss: `${unitFmt(t.value)} against at most ${unitFmt(t.limit)}: ${t.limit === 0 ? `${fmtNum(t.value)} over` : `${round(ratio, 2)}× the limit (${round((ratio - 1) * 100, 0)}% over)`}`,
+              }),
     };
 }
 
@@ -35,7 +39,9 @@ function atLeast(t: Omit<TargetResult, "ratio" | "met" | "miss">, unitFmt: (x: n
         ...t,
         ratio: round(ratio, 2),
         met,
-        ...(met ? {} : { miss: `${unitFmt(t.value)} against at least ${unitFmt(t.limit)}: ${round(t.value / t.limit * 100, 0)}% of the target` }),
+        ...(met
+            ? {}
+            : { miss: `${unitFmt(t.value)} against at least ${unitFmt(t.limit)}: ${round((t.value / t.limit) * 100, 0)}% of the target` }),
     };
 }
 
@@ -53,26 +59,49 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
     // 1. Roster up vs floor + plain script.
     {
         const desc = `Roster ${nText} \`up\` ≤ 1.2 × (CLI floor \`up\` + plain script)`;
-        const roster = get("roster", "roster.up"), floor = get("floor", "floor.up"), plain = get("roster", "plain.run");
-        if (roster === undefined || floor === undefined || plain === undefined) out.push(missing("roster-up-time", desc, "roster or floor scenario did not run"));
-        else out.push(atMost({
-            id: "roster-up-time", description: desc,
-            measured: `${fmtMs(roster)} vs 1.2 × (${fmtMs(floor)} + ${fmtMs(plain)}) = ${fmtMs(1.2 * (floor + plain))}`,
-            value: roster, limit: 1.2 * (floor + plain),
-        }, fmtMs));
+        const roster = get("roster", "roster.up"),
+            floor = get("floor", "floor.up"),
+            plain = get("roster", "plain.run");
+        if (roster === undefined || floor === undefined || plain === undefined)
+            out.push(missing("roster-up-time", desc, "roster or floor scenario did not run"));
+        else
+            out.push(
+                atMost(
+                    {
+                        id: "roster-up-time",
+                        description: desc,
+                        measured: `${fmtMs(roster)} vs 1.2 × (${fmtMs(floor)} + ${fmtMs(plain)}) = ${fmtMs(1.2 * (floor + plain))}`,
+                        value: roster,
+                        limit: 1.2 * (floor + plain),
+                    },
+                    fmtMs,
+                ),
+            );
     }
     {
         const limit = Math.ceil(n / 1000) + 1;
         const desc = `Roster ${nText} \`up\` in ≤ ${limit} requests`;
         const req = get("roster", "roster.up.requests");
         if (req === undefined) out.push(missing("roster-up-requests", desc, "roster scenario did not run"));
-        else out.push(atMost({ id: "roster-up-requests", description: desc, measured: `${fmtNum(req)} requests`, value: req, limit }, (v) => `${fmtNum(v)} requests`));
+        else
+            out.push(
+                atMost(
+                    { id: "roster-up-requests", description: desc, measured: `${fmtNum(req)} requests`, value: req, limit },
+                    (v) => `${fmtNum(v)} requests`,
+                ),
+            );
     }
     {
         const desc = "No-change roster `up` makes 0 requests";
         const req = get("roster", "roster.up-nochange.requests");
         if (req === undefined) out.push(missing("roster-nochange-requests", desc, "roster scenario did not run"));
-        else out.push(atMost({ id: "roster-nochange-requests", description: desc, measured: `${fmtNum(req)} requests`, value: req, limit: 0 }, (v) => `${fmtNum(v)} requests`));
+        else
+            out.push(
+                atMost(
+                    { id: "roster-nochange-requests", description: desc, measured: `${fmtNum(req)} requests`, value: req, limit: 0 },
+                    (v) => `${fmtNum(v)} requests`,
+                ),
+            );
     }
 
     // 2. Preview of the largest roster vs the floor preview; state per user.
@@ -80,15 +109,40 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
     const bigText = big.toLocaleString("en-US");
     {
         const desc = `One-change \`preview\` of a ${bigText}-user roster ≤ 3 × the CLI floor \`preview\``;
-        const p = get("growth", `growth.preview.${big}`), floor = get("floor", "floor.preview");
+        const p = get("growth", `growth.preview.${big}`),
+            floor = get("floor", "floor.preview");
         if (p === undefined || floor === undefined) out.push(missing("preview-time", desc, "growth or floor scenario did not run"));
-        else out.push(atMost({ id: "preview-time", description: desc, measured: `${fmtMs(p)} vs 3 × ${fmtMs(floor)} = ${fmtMs(3 * floor)}`, value: p, limit: 3 * floor }, fmtMs));
+        else
+            out.push(
+                atMost(
+                    {
+                        id: "preview-time",
+                        description: desc,
+                        measured: `${fmtMs(p)} vs 3 × ${fmtMs(floor)} = ${fmtMs(3 * floor)}`,
+                        value: p,
+                        limit: 3 * floor,
+                    },
+                    fmtMs,
+                ),
+            );
     }
     {
         const desc = `Roster state ≤ 200 bytes per user (${bigText} users, \`pulumi stack export\`)`;
         const b = get("growth", `growth.state-per-user.${big}`);
         if (b === undefined) out.push(missing("state-per-user", desc, "growth scenario did not run"));
-        else out.push(atMost({ id: "state-per-user", description: desc, measured: `${round(b, 1)} B/user (${fmtBytes(b * big)} in all)`, value: b, limit: 200 }, (v) => `${round(v, 1)} B/user`));
+        else
+            out.push(
+                atMost(
+                    {
+                        id: "state-per-user",
+                        description: desc,
+                        measured: `${round(b, 1)} B/user (${fmtBytes(b * big)} in all)`,
+                        value: b,
+                        limit: 200,
+                    },
+                    (v) => `${round(v, 1)} B/user`,
+                ),
+            );
     }
 
     // 3. TenantUser at the highest --parallel.
@@ -99,7 +153,13 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
     {
         const desc = `${u} \`TenantUser\`s at \`--parallel ${p}\`: ≤ 10 requests`;
         if (tuReq === undefined) out.push(missing("tenant-user-requests", desc, "tenant-user scenario did not run"));
-        else out.push(atMost({ id: "tenant-user-requests", description: desc, measured: `${fmtNum(tuReq)} requests`, value: tuReq, limit: 10 }, (v) => `${fmtNum(v)} requests`));
+        else
+            out.push(
+                atMost(
+                    { id: "tenant-user-requests", description: desc, measured: `${fmtNum(tuReq)} requests`, value: tuReq, limit: 10 },
+                    (v) => `${fmtNum(v)} requests`,
+                ),
+            );
     }
     for (const [kind, factor, id, label] of [
         ["unbatched", 3, "tenant-user-vs-unbatched", "the unbatched dynamic provider"],
@@ -108,7 +168,19 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
         const desc = `${u} \`TenantUser\`s at \`--parallel ${p}\`: ≥ ${factor} × faster than ${label}`;
         const other = get("tenant-user", variantId({ kind, parallel: p, skipCheckpoints: false }));
         if (tu === undefined || other === undefined) out.push(missing(id, desc, "tenant-user scenario did not run"));
-        else out.push(atLeast({ id, description: desc, measured: `${fmtMs(other)} / ${fmtMs(tu)} = ${x(other / tu)}`, value: other / tu, limit: factor }, x));
+        else
+            out.push(
+                atLeast(
+                    {
+                        id,
+                        description: desc,
+                        measured: `${fmtMs(other)} / ${fmtMs(tu)} = ${x(other / tu)}`,
+                        value: other / tu,
+                        limit: factor,
+                    },
+                    x,
+                ),
+            );
     }
 
     // 4. Emulator.
@@ -117,11 +189,19 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
         const v = get("emulator", "emulator.zquence.users-per-second");
         const cpu = get("emulator", "emulator.zquence.users-per-cpu-second");
         if (v === undefined) out.push(missing("emulator-ingest", desc, "emulator scenario did not run"));
-        else out.push(atLeast({
-            id: "emulator-ingest", description: desc,
-            measured: `${fmtNum(Math.round(v))} users/s wall${cpu !== undefined ? ` (${fmtNum(Math.round(cpu))} users per CPU second: what an idle core does)` : ""}`,
-            value: v, limit: 50_000,
-        }, (y) => `${fmtNum(Math.round(y))} users/s`));
+        else
+            out.push(
+                atLeast(
+                    {
+                        id: "emulator-ingest",
+                        description: desc,
+                        measured: `${fmtNum(Math.round(v))} users/s wall${cpu !== undefined ? ` (${fmtNum(Math.round(cpu))} users per CPU second: what an idle core does)` : ""}`,
+                        value: v,
+                        limit: 50_000,
+                    },
+                    (y) => `${fmtNum(Math.round(y))} users/s`,
+                ),
+            );
     }
     return out;
 }

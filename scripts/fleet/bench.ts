@@ -66,11 +66,20 @@ function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: 
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (err += d));
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(" ")} exited ${code}:\n${err || out}`))));
+        child.on("close", (code) =>
+            code === 0
+                ? resolve(out)
+                : reject(new Error(`${path.basename(cmd)} ${args.slice(0, 3).join(" ")} exited ${code}:\n${err || out}`)),
+        );
     });
 }
 
-interface BenchTenant { name: string; dialect: (typeof DIALECTS)[number]; tenantId: string; credentials: Record<string, string> }
+interface BenchTenant {
+    name: string;
+    dialect: (typeof DIALECTS)[number];
+    tenantId: string;
+    credentials: Record<string, string>;
+}
 
 /** Fresh emulator tenants and their users as CSV files in `dir` (the same files every way reads). */
 async function makeTenants(control: EmulatorControl, prefix: string, dir: string, opts: FleetBenchOptions): Promise<BenchTenant[]> {
@@ -79,11 +88,10 @@ async function makeTenants(control: EmulatorControl, prefix: string, dir: string
         const dialect = DIALECTS[i % DIALECTS.length];
         const name = `${prefix}-${i + 1}`;
         const created = await control.createTenant(dialect, { rateLimit: null });
-        const credentials: Record<string, string> = "testSecretKey" in created
-            ? { secretKey: created.testSecretKey }
-            : { apiKey: created.apiKey, apiSecret: created.apiSecret };
+        const credentials: Record<string, string> =
+            "testSecretKey" in created ? { secretKey: created.testSecretKey } : { apiKey: created.apiKey, apiSecret: created.apiSecret };
         const rows = Array.from({ length: opts.usersPerTenant }, (_, j) => `user${j}@${name}.example.com,User ${j}`);
-        fs.writeFileSync(path.join(dir, `${name}.csv`), ["email,name", ...rows].join("\n") + "\n");
+        fs.writeFileSync(path.join(dir, `${name}.csv`), `${["email,name", ...rows].join("\n")}\n`);
         tenants.push({ name, dialect, tenantId: created.tenantId, credentials });
     }
     return tenants;
@@ -98,15 +106,45 @@ export const userCount = roster.userCount;
 `;
 
 /** Way 1: a regular project, and for each stack `stack init`, `config set-all`, `up`, one after another. */
-async function sequential(tenants: BenchTenant[], dir: string, env: NodeJS.ProcessEnv, baseUrl: (d: string) => string, pulumi: string): Promise<void> {
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: tenant-users-bench\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n");
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, skipLibCheck: true, rootDir: "." }, files: ["index.ts"] }));
+async function sequential(
+    tenants: BenchTenant[],
+    dir: string,
+    env: NodeJS.ProcessEnv,
+    baseUrl: (d: string) => string,
+    pulumi: string,
+): Promise<void> {
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: tenant-users-bench\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
+    );
+    fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        JSON.stringify({
+            compilerOptions: {
+                target: "ES2022",
+                module: "node16",
+                moduleResolution: "node16",
+                strict: true,
+                skipLibCheck: true,
+                rootDir: ".",
+            },
+            files: ["index.ts"],
+        }),
+    );
     fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
     for (const t of tenants) {
         const cli = (...args: string[]) => run(pulumi, [...args, "--stack", t.name, "--non-interactive"], { env, cwd: dir });
         await run(pulumi, ["stack", "init", t.name, "--non-interactive"], { env, cwd: dir });
         const secrets = Object.entries(t.credentials).flatMap(([k, v]) => ["--secret", `tenant-users:${k}=${v}`]);
-        await cli("config", "set-all", "--plaintext", `tenant-users:dialect=${t.dialect}`, "--plaintext", `tenant-users:baseUrl=${baseUrl(t.dialect)}`, ...secrets);
+        await cli(
+            "config",
+            "set-all",
+            "--plaintext",
+            `tenant-users:dialect=${t.dialect}`,
+            "--plaintext",
+            `tenant-users:baseUrl=${baseUrl(t.dialect)}`,
+            ...secrets,
+        );
         // --skip-preview, as the Automation API's up does: the same single pass over the program.
         await cli("up", "--yes", "--skip-preview");
     }
@@ -159,31 +197,45 @@ export async function benchFleet(opts: FleetBenchOptions): Promise<FleetBenchRes
         const env: NodeJS.ProcessEnv = { ...process.env, ...toolchain.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
         delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
         const cli = path.join(REPO_ROOT, "dist", "cli", "index.js");
-        const ways: [string, string][] = [["sequential", "seq"], ["fleet", "fleet"], ["shards", "shard"]];
-        const dirs = Object.fromEntries(ways.map(([way, prefix]) => {
-            const dir = path.join(root, prefix);
-            fs.mkdirSync(path.join(dir, "users"), { recursive: true });
-            return [way, dir];
-        }));
+        const ways: [string, string][] = [
+            ["sequential", "seq"],
+            ["fleet", "fleet"],
+            ["shards", "shard"],
+        ];
+        const dirs = Object.fromEntries(
+            ways.map(([way, prefix]) => {
+                const dir = path.join(root, prefix);
+                fs.mkdirSync(path.join(dir, "users"), { recursive: true });
+                return [way, dir];
+            }),
+        );
         const tenants = {
             sequential: await makeTenants(control, "seq", path.join(dirs.sequential, "users"), opts),
             fleet: await makeTenants(control, "fleet", dirs.fleet, opts),
             shards: await makeTenants(control, "shard", dirs.shards, opts),
         };
         const seq = await phase("pulumi up, one stack after another", opts.tenants, () =>
-            sequential(tenants.sequential, dirs.sequential, env, baseUrl, path.join(toolchain.binDir, "pulumi")));
+            sequential(tenants.sequential, dirs.sequential, env, baseUrl, path.join(toolchain.binDir, "pulumi")),
+        );
         await verify(control, tenants.sequential, opts.usersPerTenant);
 
         const one = fleetFile(tenants.fleet, dirs.fleet, baseUrl);
         const fleet = await phase("fleet up --concurrency 4", opts.tenants, async () => {
-            await run(process.execPath, [cli, "fleet", "up", "--file", one.file, "--concurrency", "4", "--json"], { env: { ...env, ...one.env } });
+            await run(process.execPath, [cli, "fleet", "up", "--file", one.file, "--concurrency", "4", "--json"], {
+                env: { ...env, ...one.env },
+            });
         });
         await verify(control, tenants.fleet, opts.usersPerTenant);
 
         const two = fleetFile(tenants.shards, dirs.shards, baseUrl);
         const shards = await phase("fleet up --shard 1/2 and 2/2 at once, --concurrency 2 each", opts.tenants, async () => {
-            await Promise.all(["1/2", "2/2"].map((shard) =>
-                run(process.execPath, [cli, "fleet", "up", "--file", two.file, "--shard", shard, "--concurrency", "2", "--json"], { env: { ...env, ...two.env } })));
+            await Promise.all(
+                ["1/2", "2/2"].map((shard) =>
+                    run(process.execPath, [cli, "fleet", "up", "--file", two.file, "--shard", shard, "--concurrency", "2", "--json"], {
+                        env: { ...env, ...two.env },
+                    }),
+                ),
+            );
         });
         await verify(control, tenants.shards, opts.usersPerTenant);
 
@@ -209,7 +261,11 @@ export function formatFleetBench(r: FleetBenchResult): string {
         "",
         "| way | wall s | CPU s | CPU s per stack | speed-up |",
         "|---|---:|---:|---:|---:|",
-        ...[[r.sequential, 1], [r.fleet, r.speedup.fleet], [r.shards, r.speedup.shards]].map(([p, s]) => {
+        ...[
+            [r.sequential, 1],
+            [r.fleet, r.speedup.fleet],
+            [r.shards, r.speedup.shards],
+        ].map(([p, s]) => {
             const phase = p as FleetBenchPhase;
             return `| ${phase.name} | ${phase.wallSeconds} | ${phase.cpuSeconds} | ${phase.cpuSecondsPerStack} | ${s}× |`;
         }),
@@ -220,6 +276,9 @@ if (require.main === module) {
     const size = process.argv.includes("--full") ? FLEET_BENCH_SIZES.full : FLEET_BENCH_SIZES.quick;
     benchFleet(size).then(
         (r) => console.log(`${formatFleetBench(r)}\n\n${JSON.stringify(r, null, 2)}`),
-        (err) => { console.error(err); process.exitCode = 1; },
+        (err) => {
+            console.error(err);
+            process.exitCode = 1;
+        },
     );
 }

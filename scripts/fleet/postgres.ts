@@ -76,7 +76,11 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
         process.off("exit", stop);
         if (started) {
             started = false;
-            try { run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]); } catch { /* already gone */ }
+            try {
+                run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+            } catch {
+                /* already gone */
+            }
         }
         fs.rmSync(dir, { recursive: true, force: true });
     };
@@ -84,14 +88,39 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     process.on("exit", stop);
     try {
         // Socket connections are trusted (the socket sits in a 0700 directory); TCP needs the password.
-        run("initdb", ["-D", data, "-U", owner, "--pwfile", pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8"]);
+        run("initdb", [
+            "-D",
+            data,
+            "-U",
+            owner,
+            "--pwfile",
+            pwfile,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]);
         fs.rmSync(pwfile);
         port = await freePort();
         // Durability is pointless for a throwaway cluster; turning it off makes stack writes cheap.
         const serverOpts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
         run("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-o", serverOpts, "-w", "-t", "60", "start"]);
         started = true;
-        run("psql", ["-h", dir, "-p", String(port), "-U", owner, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${database}`]);
+        run("psql", [
+            "-h",
+            dir,
+            "-p",
+            String(port),
+            "-U",
+            owner,
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            `CREATE DATABASE ${database}`,
+        ]);
     } catch (error) {
         stop();
         throw error;

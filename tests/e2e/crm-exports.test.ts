@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, Tenant, writeJson } from "./support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant, writeJson } from "./support";
 
 /** ROSTER_PROGRAM's roster, with its users read by readUsersCsv inside the program, as a nightly sync does. */
 const CSV_ROSTER_PROGRAM = `
@@ -35,13 +35,19 @@ describe("TenantUserRoster from CRM exports", function () {
     let emu: RunningEmulator;
     const stacks: TestStack[] = [];
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         for (const s of stacks) await s.dispose();
         await emu?.close();
     });
 
-    async function exportStack(dialect: "zquence" | "projects", file: string, options: object): Promise<{ tenant: Tenant; stack: TestStack }> {
+    async function exportStack(
+        dialect: "zquence" | "projects",
+        file: string,
+        options: object,
+    ): Promise<{ tenant: Tenant; stack: TestStack }> {
         const tenant = await newTenant(emu, dialect);
         const dir = writeProgram(CSV_ROSTER_PROGRAM, `crm-${dialect}`);
         fs.copyFileSync(path.join(REPO_ROOT, "tests", "fixtures", "crm", file), path.join(dir, file));

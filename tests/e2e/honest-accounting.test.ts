@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { makeUsers, newTenant, ROSTER_PROGRAM, RunningEmulator, runEmulator, writeJson } from "./support";
+import { makeUsers, newTenant, ROSTER_PROGRAM, type RunningEmulator, runEmulator, writeJson } from "./support";
 
 const TWO_OWNERS_PROGRAM = `
 import { TenantUser, TenantUserRoster } from "pulumi-tenant-users";
@@ -17,7 +17,9 @@ describe("honest accounting through the CLI", function () {
     let emu: RunningEmulator;
     const stacks: TestStack[] = [];
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         for (const s of stacks) await s.dispose();
         await emu?.close();
@@ -31,7 +33,11 @@ describe("honest accounting through the CLI", function () {
         writeJson(dir, "options.json", { chunkSize: 10 });
         const stack = await TestStack.create({ workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
         stacks.push(stack);
-        const fault = await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", probabilities: { "drop-after-commit": 1 } });
+        const fault = await emu.control.addFault({
+            tenantId: tenant.tenantId,
+            route: "POST /v1/tenants/add-user-bulk",
+            probabilities: { "drop-after-commit": 1 },
+        });
 
         const first = await stack.up({ expectFailure: true });
         expect(first.text).to.match(/answer for \d+ users was lost/);
@@ -51,7 +57,9 @@ describe("honest accounting through the CLI", function () {
         stacks.push(stack);
         const preview = await stack.preview();
         expect(preview.text).to.match(/declares 1 user another resource of this stack already declares/);
-        expect(preview.text).to.match(/TenantUser ada-direct/).and.to.match(/TenantUserRoster staff/);
+        expect(preview.text)
+            .to.match(/TenantUser ada-direct/)
+            .and.to.match(/TenantUserRoster staff/);
         expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
     });
 });

@@ -4,14 +4,16 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
+import { newTenant, type RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
 
 describe("TenantUser refusals at preview", function () {
     this.timeout(300_000);
     let emu: RunningEmulator;
     let stack: TestStack | undefined;
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         await stack?.dispose();
         await emu?.close();

@@ -4,7 +4,17 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { bulkRequests, DIALECTS, makeUsers, newTenant, ROSTER_PROGRAM, RunningEmulator, runEmulator, Tenant, writeJson } from "./support";
+import {
+    bulkRequests,
+    DIALECTS,
+    makeUsers,
+    newTenant,
+    ROSTER_PROGRAM,
+    type RunningEmulator,
+    runEmulator,
+    type Tenant,
+    writeJson,
+} from "./support";
 
 const SIZE = 5000;
 
@@ -38,7 +48,7 @@ for (const dialect of DIALECTS) {
             expect(up.outputs!.userCount).to.equal(SIZE);
             expect(up.outputs!.createdCount).to.equal(SIZE);
             expect(bulkRequests(await emu.control.requests(tenant.tenantId))).to.equal(Math.ceil(SIZE / 1000));
-            expect((await emu.control.users(tenant.tenantId))).to.have.length(SIZE);
+            expect(await emu.control.users(tenant.tenantId)).to.have.length(SIZE);
         });
 
         it("previews three added users in a few lines naming exactly them", async () => {
@@ -71,7 +81,7 @@ for (const dialect of DIALECTS) {
         it("forgets the removed users on up and keeps them at the vendor", async () => {
             const up = await stack.up();
             expect(up.outputs!.userCount).to.equal(SIZE + 1);
-            expect((await emu.control.users(tenant.tenantId))).to.have.length(SIZE + 3);
+            expect(await emu.control.users(tenant.tenantId)).to.have.length(SIZE + 3);
         });
     });
 }
@@ -81,7 +91,9 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
     let emu: RunningEmulator;
     const stacks: TestStack[] = [];
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         for (const s of stacks) await s.dispose();
         await emu?.close();
@@ -116,7 +128,8 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
         const { tenant, stack } = await rosterStack(users, { chunkSize: 1000, concurrency: 1 }, { "tenant-users:maxAttempts": "3" });
         // The second chunk answers 500 more often than the client tries.
         await emu.control.addFault({
-            tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk",
+            tenantId: tenant.tenantId,
+            route: "POST /v1/tenants/add-user-bulk",
             sequence: ["ok", "500", "500", "500"],
         });
         const failed = await stack.up({ expectFailure: true });
@@ -126,6 +139,6 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
         const up = await stack.up();
         expect(up.outputs!.userCount).to.equal(3000);
         expect(bulkRequests(await emu.control.requests(tenant.tenantId)) - before).to.equal(2);
-        expect((await emu.control.users(tenant.tenantId))).to.have.length(3000);
+        expect(await emu.control.users(tenant.tenantId)).to.have.length(3000);
     });
 });

@@ -34,20 +34,25 @@ export interface Tenant {
 export async function newTenant(emu: RunningEmulator, dialect: Dialect, options: { rateLimit?: unknown } = {}): Promise<Tenant> {
     const created: any = await emu.control.createTenant(dialect, options as any);
     const baseUrl = `${emu.url}/${dialect}`;
-    const credentials: Record<string, string> = dialect === "projects"
-        ? { secretKey: created.testSecretKey }
-        : { apiKey: created.apiKey, apiSecret: created.apiSecret };
+    const credentials: Record<string, string> =
+        dialect === "projects" ? { secretKey: created.testSecretKey } : { apiKey: created.apiKey, apiSecret: created.apiSecret };
     const config: Record<string, ConfigEntry> = {
         "tenant-users:dialect": { value: dialect },
         "tenant-users:baseUrl": { value: baseUrl },
     };
     for (const [k, v] of Object.entries(credentials)) config[`tenant-users:${k}`] = { value: v, secret: true };
-    const secrets = [created.apiKey, created.apiSecret, created.testSecretKey, created.liveSecretKey, created.webhookSecret].filter(Boolean);
+    const secrets = [created.apiKey, created.apiSecret, created.testSecretKey, created.liveSecretKey, created.webhookSecret].filter(
+        Boolean,
+    );
     return { dialect, tenantId: created.tenantId, baseUrl, secrets, config };
 }
 
 /** Test users for a dialect: phone only on Zquence, country only on projects. */
-export function makeUsers(dialect: Dialect, count: number, prefix = "user"): { email: string; name: string; phone?: string; country?: string }[] {
+export function makeUsers(
+    dialect: Dialect,
+    count: number,
+    prefix = "user",
+): { email: string; name: string; phone?: string; country?: string }[] {
     return Array.from({ length: count }, (_, i) => ({
         email: `${prefix}${i}@example.com`,
         name: `${prefix} ${i}`,

@@ -4,20 +4,28 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { newTenant, ROSTER_PROGRAM, RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
+import { newTenant, ROSTER_PROGRAM, type RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
 
 describe("tenant safety through the CLI", function () {
     this.timeout(300_000);
     let emu: RunningEmulator;
     const stacks: TestStack[] = [];
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         for (const s of stacks) await s.dispose();
         await emu?.close();
     });
 
-    async function stackOf(program: string, name: string, files: Record<string, unknown>, config: Record<string, any>, env?: Record<string, string>) {
+    async function stackOf(
+        program: string,
+        name: string,
+        files: Record<string, unknown>,
+        config: Record<string, any>,
+        env?: Record<string, string>,
+    ) {
         const dir = writeProgram(program, name);
         for (const [file, value] of Object.entries(files)) writeJson(dir, file, value);
         const stack = await TestStack.create({ workDir: dir, config, env });
@@ -27,9 +35,18 @@ describe("tenant safety through the CLI", function () {
 
     it("fails preview of a named connection without its key, naming both, while a LIVE key sits in PROJECTS_SECRET_KEY", async () => {
         const live = await emu.control.createTenant("projects");
-        const stack = await stackOf(ROSTER_PROGRAM, "safety-named", { "users.json": [{ email: "ada@example.com" }], "options.json": { connection: "acme" } }, {
-            "tenant-users:connections": { value: JSON.stringify({ acme: { dialect: "projects", baseUrl: `${emu.url}/projects` } }), secret: true },
-        }, { PROJECTS_SECRET_KEY: live.liveSecretKey });
+        const stack = await stackOf(
+            ROSTER_PROGRAM,
+            "safety-named",
+            { "users.json": [{ email: "ada@example.com" }], "options.json": { connection: "acme" } },
+            {
+                "tenant-users:connections": {
+                    value: JSON.stringify({ acme: { dialect: "projects", baseUrl: `${emu.url}/projects` } }),
+                    secret: true,
+                },
+            },
+            { PROJECTS_SECRET_KEY: live.liveSecretKey },
+        );
         const preview = await stack.preview({ expectFailure: true });
         expect(preview.text).to.include('connection "acme" has no secretKey');
         expect(preview.text).to.include("tenant-users:connections.acme.secretKey");
@@ -54,16 +71,27 @@ describe("tenant safety through the CLI", function () {
         await stack.setConfig({ "tenant-users:acceptLiveTarget": accept![1] });
         const up = await stack.up();
         expect(up.changeSummary.replace).to.equal(1);
-        expect((await emu.control.users(tenant.tenantId, "live")).map((u) => u.email).sort()).to.deep.equal(["ada@example.com", "bob@example.com"]);
+        expect((await emu.control.users(tenant.tenantId, "live")).map((u) => u.email).sort()).to.deep.equal([
+            "ada@example.com",
+            "bob@example.com",
+        ]);
         expect(up.outputs!.userCount).to.equal(2);
     });
 
     it("replaces a TenantUser whose connection now holds another tenant's keys, showing the target change, and adds the user there", async () => {
         const first = await newTenant(emu, "zquence");
         const second = await newTenant(emu, "zquence");
-        const stack = await stackOf(TENANT_USERS_PROGRAM, "safety-keys", { "users.json": [{ email: "ada@example.com", name: "Ada" }] }, first.config);
+        const stack = await stackOf(
+            TENANT_USERS_PROGRAM,
+            "safety-keys",
+            { "users.json": [{ email: "ada@example.com", name: "Ada" }] },
+            first.config,
+        );
         await stack.up();
-        await stack.setConfig({ "tenant-users:apiKey": second.config["tenant-users:apiKey"], "tenant-users:apiSecret": second.config["tenant-users:apiSecret"] });
+        await stack.setConfig({
+            "tenant-users:apiKey": second.config["tenant-users:apiKey"],
+            "tenant-users:apiSecret": second.config["tenant-users:apiSecret"],
+        });
 
         const preview = await stack.preview({ diff: true });
         expect(preview.changeSummary.replace).to.equal(1);
@@ -76,16 +104,24 @@ describe("tenant safety through the CLI", function () {
 
     it("fails preview of a plain http:// base URL to another host before any request", async () => {
         const tenant = await newTenant(emu, "zquence");
-        const stack = await stackOf(TENANT_USERS_PROGRAM, "safety-http", { "users.json": [{ email: "ada@example.com" }] },
-            { ...tenant.config, "tenant-users:baseUrl": "http://tenant-users.invalid/zquence" });
+        const stack = await stackOf(
+            TENANT_USERS_PROGRAM,
+            "safety-http",
+            { "users.json": [{ email: "ada@example.com" }] },
+            { ...tenant.config, "tenant-users:baseUrl": "http://tenant-users.invalid/zquence" },
+        );
         const preview = await stack.preview({ expectFailure: true });
         expect(preview.text).to.include("plain http://").and.to.include("https://tenant-users.invalid/zquence");
     });
 
     it("masks the emails it names at preview when tenant-users:logEmails is masked", async () => {
         const tenant = await newTenant(emu, "geldstuck");
-        const stack = await stackOf(ROSTER_PROGRAM, "safety-mask", { "users.json": [{ email: "ada@example.com" }, { email: "bob@example.com" }] },
-            { ...tenant.config, "tenant-users:logEmails": "masked" });
+        const stack = await stackOf(
+            ROSTER_PROGRAM,
+            "safety-mask",
+            { "users.json": [{ email: "ada@example.com" }, { email: "bob@example.com" }] },
+            { ...tenant.config, "tenant-users:logEmails": "masked" },
+        );
         await stack.up();
         writeJson(stack.workDir, "users.json", [{ email: "ada@example.com" }, { email: "carol@example.com" }]);
         const preview = await stack.preview();

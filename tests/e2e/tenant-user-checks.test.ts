@@ -3,14 +3,16 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram } from "../harness/pulumi";
-import { makeUsers, newTenant, RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
+import { makeUsers, newTenant, type RunningEmulator, runEmulator, TENANT_USERS_PROGRAM, writeJson } from "./support";
 
 describe("TenantUser checks at preview", function () {
     this.timeout(300_000);
     let emu: RunningEmulator;
     const stacks: TestStack[] = [];
 
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => {
         for (const s of stacks) await s.dispose();
         await emu?.close();
@@ -53,7 +55,11 @@ describe("TenantUser checks at preview", function () {
     it("creates exactly the users once when the first bulk's connection drops after commit", async () => {
         const users = makeUsers("zquence", 50, "drop");
         const { tenant, stack } = await stackWith("zquence", users);
-        const faultId = await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", sequence: ["drop-after-commit"] });
+        const faultId = await emu.control.addFault({
+            tenantId: tenant.tenantId,
+            route: "POST /v1/tenants/add-user-bulk",
+            sequence: ["drop-after-commit"],
+        });
         const up = await stack.up({ parallel: 50 });
         expect(up.changeSummary.create).to.equal(51);
         // The drop did happen: the fault met a bulk and spent its one entry.

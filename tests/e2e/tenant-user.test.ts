@@ -4,7 +4,17 @@
  */
 import { expect } from "chai";
 import { TestStack, writeProgram, resourcesOfType } from "../harness/pulumi";
-import { bulkRequests, DIALECTS, makeUsers, newTenant, RunningEmulator, runEmulator, Tenant, TENANT_USERS_PROGRAM, writeJson } from "./support";
+import {
+    bulkRequests,
+    DIALECTS,
+    makeUsers,
+    newTenant,
+    type RunningEmulator,
+    runEmulator,
+    type Tenant,
+    TENANT_USERS_PROGRAM,
+    writeJson,
+} from "./support";
 
 const USER_TYPE = "pulumi-nodejs:dynamic/tenant-users:TenantUser";
 const COUNT = 200;
@@ -54,7 +64,10 @@ for (const dialect of DIALECTS) {
             const byEmail = new Map(resourcesOfType(state, "TenantUser").map((r) => [String(r.urn).split("::").pop(), r.outputs.status]));
             const preexisting = users.slice(0, PREEXISTING).map((u) => byEmail.get(u.email));
             // Zquence and Geldstuck bulk answers give counts only: a batch mixing both kinds reports "present".
-            expect(preexisting.every((s) => s === "adopted" || s === "present"), String(preexisting)).to.equal(true);
+            expect(
+                preexisting.every((s) => s === "adopted" || s === "present"),
+                String(preexisting),
+            ).to.equal(true);
             expect(byEmail.size).to.equal(COUNT);
         });
 
@@ -91,14 +104,15 @@ for (const dialect of DIALECTS) {
             }
         });
 
-        if (dialect === "zquence") it("keeps state as it is on refresh, since the API has nothing to read", async () => {
-            // Decrypted: secret outputs are re-encrypted with a new nonce whenever state is written.
-            const before = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
-            const refresh = await stack.refresh({ parallel: COUNT });
-            expect(refresh.changeSummary).to.deep.equal({ same: COUNT + 1 });
-            const after = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
-            expect(after).to.deep.equal(before);
-        });
+        if (dialect === "zquence")
+            it("keeps state as it is on refresh, since the API has nothing to read", async () => {
+                // Decrypted: secret outputs are re-encrypted with a new nonce whenever state is written.
+                const before = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
+                const refresh = await stack.refresh({ parallel: COUNT });
+                expect(refresh.changeSummary).to.deep.equal({ same: COUNT + 1 });
+                const after = resourcesOfType(await stack.stack.exportStack(), "TenantUser").map((r) => r.outputs);
+                expect(after).to.deep.equal(before);
+            });
 
         it("records a provider of under 100 bytes that loads the runtime by name", async () => {
             const state = await stack.exportState();
@@ -108,11 +122,12 @@ for (const dialect of DIALECTS) {
         });
 
         // Destroy costs the engine ~45 s per 200 resources and is the same code for every dialect.
-        if (dialect === "zquence") it("forgets the users on destroy and leaves them at the vendor", async () => {
-            const destroy = await stack.destroy({ parallel: COUNT });
-            expect(destroy.changeSummary.delete).to.equal(COUNT + 1);
-            expect(destroy.text).to.match(/removed from the stack but not from the vendor/);
-            expect((await emu.control.users(tenant.tenantId))).to.have.length(COUNT);
-        });
+        if (dialect === "zquence")
+            it("forgets the users on destroy and leaves them at the vendor", async () => {
+                const destroy = await stack.destroy({ parallel: COUNT });
+                expect(destroy.changeSummary.delete).to.equal(COUNT + 1);
+                expect(destroy.text).to.match(/removed from the stack but not from the vendor/);
+                expect(await emu.control.users(tenant.tenantId)).to.have.length(COUNT);
+            });
     });
 }

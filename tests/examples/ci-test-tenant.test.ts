@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { TestStack } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 import type { ProjectsTenant } from "../../emulator";
 import { emailsOf, exampleDir } from "./support";
 
@@ -39,7 +39,9 @@ describe("examples/ci-test-tenant", function () {
 
     describe("with the LIVE key configured", () => {
         let live: TestStack;
-        before(async () => { live = await runStack(`ci-${runId}-live`, liveKey); });
+        before(async () => {
+            live = await runStack(`ci-${runId}-live`, liveKey);
+        });
 
         it("fails preview, saying the key is a LIVE one without showing it", async () => {
             const preview = await live.preview({ expectFailure: true });
@@ -58,7 +60,9 @@ describe("examples/ci-test-tenant", function () {
 
     describe("with the TEST key configured, on the run's own stack", () => {
         let run: TestStack;
-        before(async () => { run = await runStack(`ci-${runId}`); });
+        before(async () => {
+            run = await runStack(`ci-${runId}`);
+        });
 
         it("seeds every user in TEST mode and none in LIVE", async () => {
             const up = await run.up();

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { TestStack } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 import type { KeyedTenant, ProjectsTenant } from "../../emulator";
 import { emailsOf, exampleDir, setPathConfig } from "./support";
 

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TestStack } from "../harness/pulumi";
-import { bulkRequests, newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { bulkRequests, newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 import { emailsOf, exampleDir, tempDir } from "./support";
 
 const CHUNK_SIZE = 50;
@@ -17,7 +17,11 @@ const EXPORT = path.join(exampleDir("nightly-crm-sync"), "crm-export.csv");
  * and never quoted, so splitting at the first comma is enough.
  */
 function exportEmails(file: string): string[] {
-    const lines = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "").split(/\r\n/).slice(1);
+    const lines = fs
+        .readFileSync(file, "utf8")
+        .replace(/^\uFEFF/, "")
+        .split(/\r\n/)
+        .slice(1);
     return lines.map((l) => l.split(",")[0].trim().toLowerCase()).filter((e) => e !== "");
 }
 
@@ -46,7 +50,7 @@ describe("examples/nightly-crm-sync", function () {
 
     it("has an export with a BOM, quoted commas, a duplicate row and a contact without an email", () => {
         const text = fs.readFileSync(EXPORT, "utf8");
-        expect(text.startsWith("\uFEFF\"Email Address\"") || text.startsWith("\uFEFFEmail Address,")).to.equal(true);
+        expect(text.startsWith('\uFEFF"Email Address"') || text.startsWith("\uFEFFEmail Address,")).to.equal(true);
         expect(text).to.include('"Acme, Inc."');
         expect(rows.length - expected.length).to.equal(1);
         expect(text).to.match(/\r\n,Walk-in Visitor,/);
@@ -92,7 +96,11 @@ describe("examples/nightly-crm-sync", function () {
         const dir = tempDir("crm");
         const grown = path.join(dir, "crm-export.csv");
         const added = ["new.hire1@acme.example", "New.Hire2@Globex.example"];
-        fs.writeFileSync(grown, fs.readFileSync(EXPORT, "utf8") + added.map((e, i) => `${e},New Hire ${i + 1},"Acme, Inc.",,Customer,2024-09-30 08:00\r\n`).join(""));
+        fs.writeFileSync(
+            grown,
+            fs.readFileSync(EXPORT, "utf8") +
+                added.map((e, i) => `${e},New Hire ${i + 1},"Acme, Inc.",,Customer,2024-09-30 08:00\r\n`).join(""),
+        );
         await stack.setConfig({ "crm:exportFile": grown });
         // A fresh bucket, so this run's one request is not refused.
         await emu.control.setRateLimit(tenant.tenantId, { requestsPerSecond: 2, burst: 1, retryAfter: "seconds" });
@@ -100,7 +108,9 @@ describe("examples/nightly-crm-sync", function () {
         const up = await stack.up();
         expect(up.outputs!.userCount).to.equal(expected.length + 2);
         expect((await emu.control.requests(tenant.tenantId)).total - before).to.equal(1);
-        expect(emailsOf(await emu.control.users(tenant.tenantId))).to.deep.equal([...expected, ...added.map((e) => e.toLowerCase())].sort());
+        expect(emailsOf(await emu.control.users(tenant.tenantId))).to.deep.equal(
+            [...expected, ...added.map((e) => e.toLowerCase())].sort(),
+        );
         fs.rmSync(dir, { recursive: true, force: true });
     });
 

@@ -3,7 +3,7 @@
  */
 import { expect } from "chai";
 import { TestStack } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 import { emailsOf, exampleDir } from "./support";
 
 const EMAILS = ["ada@example.com", "alan@example.com", "grace@example.com"];
@@ -56,7 +56,10 @@ describe("examples/quickstart", function () {
 
     it("exports adopted for users the tenant already held", async () => {
         const other = await newTenant(emu, "zquence");
-        await emu.control.insertUsers(other.tenantId, EMAILS.map((email) => ({ email })));
+        await emu.control.insertUsers(
+            other.tenantId,
+            EMAILS.map((email) => ({ email })),
+        );
         const adopting = await TestStack.create({ workDir: exampleDir("quickstart"), config: other.config });
         try {
             const up = await adopting.up();

@@ -14,7 +14,8 @@ import { EXAMPLES_DIR } from "./support";
 
 const execFileAsync = promisify(execFile);
 
-const EXAMPLES = fs.readdirSync(EXAMPLES_DIR, { withFileTypes: true })
+const EXAMPLES = fs
+    .readdirSync(EXAMPLES_DIR, { withFileTypes: true })
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(EXAMPLES_DIR, e.name, "Pulumi.yaml")))
     .map((e) => e.name)
     .sort();
@@ -29,8 +30,10 @@ describe("examples", function () {
     it("type-check with tsc -p examples/tsconfig.json", async () => {
         linkSelf(); // node_modules/pulumi-tenant-users -> .., so `import "pulumi-tenant-users"` resolves
         const tsc = path.join(REPO_ROOT, "node_modules", ".bin", "tsc");
-        const result = await execFileAsync(tsc, ["-p", path.join(EXAMPLES_DIR, "tsconfig.json")], { cwd: REPO_ROOT })
-            .then(() => ({ code: 0, output: "" }), (err: any) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }));
+        const result = await execFileAsync(tsc, ["-p", path.join(EXAMPLES_DIR, "tsconfig.json")], { cwd: REPO_ROOT }).then(
+            () => ({ code: 0, output: "" }),
+            (err: any) => ({ code: err.code, output: `${err.stdout}${err.stderr}` }),
+        );
         expect(result, result.output).to.deep.equal({ code: 0, output: "" });
     });
 

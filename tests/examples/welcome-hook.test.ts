@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TestStack } from "../harness/pulumi";
-import { newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 import { exampleDir, tempDir } from "./support";
 
 const TEAM = ["ada@example.com", "grace@example.com", "alan@example.com"];

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { parse as parseYaml } from "yaml";
-import { FleetFileError, FleetProblem, loadFleet, parseFleet } from "../../cli/fleet/file";
+import { FleetFileError, type FleetProblem, loadFleet, parseFleet } from "../../cli/fleet/file";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { credentialEnv } from "../../cli/fleet/secrets";
 import { stackConfig } from "../../cli/fleet/stack";
@@ -51,14 +51,25 @@ describe("the fleet file", () => {
 
     it("resolves file: references relative to the fleet file, without the trailing newline", () => {
         fs.writeFileSync(path.join(dir, "sk"), "sk_test_abc\n");
-        const [t] = parse([{ name: "proj", dialect: "projects", baseUrl: "http://127.0.0.1:4010/projects", credentials: { secretKey: "file:sk" }, users: [] }]);
+        const [t] = parse([
+            {
+                name: "proj",
+                dialect: "projects",
+                baseUrl: "http://127.0.0.1:4010/projects",
+                credentials: { secretKey: "file:sk" },
+                users: [],
+            },
+        ]);
         expect(t.credentials).to.deep.equal({ secretKey: "sk_test_abc" });
     });
 
     it("reads a users CSV relative to the fleet file", () => {
         fs.writeFileSync(path.join(dir, "acme.csv"), "Email Address,Full Name\nada@example.com,Ada\nbob@example.com,Bob\n");
         const [t] = parse([zquence({ users: "./acme.csv" })]);
-        expect(t.users).to.deep.equal([{ email: "ada@example.com", name: "Ada", source: "acme.csv line 2" }, { email: "bob@example.com", name: "Bob", source: "acme.csv line 3" }]);
+        expect(t.users).to.deep.equal([
+            { email: "ada@example.com", name: "Ada", source: "acme.csv line 2" },
+            { email: "bob@example.com", name: "Bob", source: "acme.csv line 3" },
+        ]);
     });
 
     it("accepts JSON as well as YAML", () => {
@@ -66,12 +77,18 @@ describe("the fleet file", () => {
     });
 
     it("rejects an unknown dialect, naming the tenant and the field", () => {
-        expect(problems([zquence({ dialect: "zquenze" })])).to.deep.include({ tenant: "acme", field: "dialect", message: "must be one of zquence, geldstuck, projects" });
+        expect(problems([zquence({ dialect: "zquenze" })])).to.deep.include({
+            tenant: "acme",
+            field: "dialect",
+            message: "must be one of zquence, geldstuck, projects",
+        });
     });
 
     it("rejects a credential variable that is not set, naming the variable", () => {
         const p = problems([zquence({ credentials: { apiKey: "env:FLEET_TEST_MISSING", apiSecret: "env:FLEET_TEST_SECRET" } })]);
-        expect(p).to.deep.equal([{ tenant: "acme", field: "credentials.apiKey", message: "environment variable FLEET_TEST_MISSING is not set" }]);
+        expect(p).to.deep.equal([
+            { tenant: "acme", field: "credentials.apiKey", message: "environment variable FLEET_TEST_MISSING is not set" },
+        ]);
     });
 
     it("rejects a credential written as a value instead of a reference, without repeating the value", () => {
@@ -87,7 +104,11 @@ describe("the fleet file", () => {
 
     it("rejects two tenants with the same name", () => {
         expect(problems([zquence(), zquence()])).to.deep.equal([
-            { tenant: "acme", field: "name", message: "tenants[1] repeats the name of tenants[0]; each tenant is its own stack, so names must be unique" },
+            {
+                tenant: "acme",
+                field: "name",
+                message: "tenants[1] repeats the name of tenants[0]; each tenant is its own stack, so names must be unique",
+            },
         ]);
     });
 
@@ -99,13 +120,18 @@ describe("the fleet file", () => {
 
     it("rejects a name that is not lower-case letters, digits and dashes", () => {
         for (const name of ["Acme", "acme_1", "-acme", "acme-", "a b"]) {
-            expect(problems([zquence({ name })]).map((p) => [p.tenant, p.field]), name).to.deep.equal([[name, "name"]]);
+            expect(
+                problems([zquence({ name })]).map((p) => [p.tenant, p.field]),
+                name,
+            ).to.deep.equal([[name, "name"]]);
         }
     });
 
     it("rejects a projects tenant without a baseUrl", () => {
         const p = problems([{ name: "proj", dialect: "projects", credentials: { secretKey: "env:FLEET_TEST_KEY" }, users: [] }]);
-        expect(p).to.deep.equal([{ tenant: "proj", field: "baseUrl", message: "is required for the projects dialect (it has no public host)" }]);
+        expect(p).to.deep.equal([
+            { tenant: "proj", field: "baseUrl", message: "is required for the projects dialect (it has no public host)" },
+        ]);
     });
 
     it("names a tenant without a usable name by its position", () => {
@@ -135,8 +161,10 @@ describe("the fleet file", () => {
 describe("the fleet-ci example", () => {
     const example = path.join(REPO_ROOT, "examples", "fleet-ci");
     const demo: Record<string, string> = {
-        ACME_API_KEY: "zq_pk_demo", ACME_API_SECRET: "zq_sk_demo",
-        GLOBEX_API_KEY: "gs_pk_demo", GLOBEX_API_SECRET: "gs_sk_demo",
+        ACME_API_KEY: "zq_pk_demo",
+        ACME_API_SECRET: "zq_sk_demo",
+        GLOBEX_API_KEY: "gs_pk_demo",
+        GLOBEX_API_SECRET: "gs_sk_demo",
         INITECH_SECRET_KEY: "sk_test_demo",
     };
 
@@ -145,8 +173,16 @@ describe("the fleet-ci example", () => {
         Object.assign(process.env, demo);
         try {
             const tenants = loadFleet(path.join(example, "fleet.yaml"));
-            expect(tenants.map((t) => [t.name, t.dialect, t.users.length])).to.deep.equal([["acme", "zquence", 3], ["globex", "geldstuck", 2], ["initech", "projects", 3]]);
-            expect(tenants[1].users[0]).to.deep.equal({ email: "hank.scorpio@globex.example", name: "Hank Scorpio", source: "globex.csv line 2" });
+            expect(tenants.map((t) => [t.name, t.dialect, t.users.length])).to.deep.equal([
+                ["acme", "zquence", 3],
+                ["globex", "geldstuck", 2],
+                ["initech", "projects", 3],
+            ]);
+            expect(tenants[1].users[0]).to.deep.equal({
+                email: "hank.scorpio@globex.example",
+                name: "Hank Scorpio",
+                source: "globex.csv line 2",
+            });
         } finally {
             for (const k of Object.keys(demo)) if (saved[k] === undefined) delete process.env[k];
         }
@@ -159,7 +195,9 @@ describe("the fleet-ci example", () => {
         expect(job.strategy["fail-fast"]).to.equal(false);
         const run = job.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
         expect(run).to.include("npx tenant-users fleet up --file fleet.yaml --shard ${{ matrix.shard }}/4");
-        const fleet = parseYaml(fs.readFileSync(path.join(example, "fleet.yaml"), "utf8")) as { tenants: { credentials: Record<string, string> }[] };
+        const fleet = parseYaml(fs.readFileSync(path.join(example, "fleet.yaml"), "utf8")) as {
+            tenants: { credentials: Record<string, string> }[];
+        };
         const referenced = fleet.tenants.flatMap((t) => Object.values(t.credentials)).map((ref) => ref.replace(/^env:/, ""));
         expect(Object.keys(job.env)).to.include.members(referenced);
     });

@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { EmulatorControl, startEmulator } from "../../emulator";
-import { checkpoint, fleetLocks, fleetStacks, PostgresCluster, startPostgres } from "./postgres";
-import { createFleet, FleetFixture, heldEmails, requestTotals, runCli } from "./support";
+import { checkpoint, fleetLocks, fleetStacks, type PostgresCluster, startPostgres } from "./postgres";
+import { createFleet, type FleetFixture, heldEmails, requestTotals, runCli } from "./support";
 
 describe("tenant-users fleet on a shared PostgreSQL state store", function () {
     this.timeout(600_000);
@@ -52,7 +52,13 @@ describe("tenant-users fleet on a shared PostgreSQL state store", function () {
             expect(results.map((r) => r.tenant).sort()).to.deep.equal(fleet.tenants.map((t) => t.name).sort());
             expect(runs[0].results.length - runs[1].results.length).to.be.within(-1, 1);
             for (const r of results) {
-                expect(r, r.error).to.include({ result: "succeeded", created: 500, adopted: 0, failed: 0, stack: `tenant-users-fleet/${r.tenant}` });
+                expect(r, r.error).to.include({
+                    result: "succeeded",
+                    created: 500,
+                    adopted: 0,
+                    failed: 0,
+                    stack: `tenant-users-fleet/${r.tenant}`,
+                });
             }
             expect(fleetStacks(pg)).to.have.members(fleet.tenants.map((t) => t.name));
             requestsAfterApply = await requestTotals(control, fleet.tenants);
@@ -123,7 +129,12 @@ describe("tenant-users fleet on a shared PostgreSQL state store", function () {
         before(async () => {
             // Two attempts per request, so the failing tenant gives up in about a second.
             fleet = await createFleet({
-                control, emulatorUrl: emulator.url, dir, prefix: "flaky", count: 3, usersPerTenant: 50,
+                control,
+                emulatorUrl: emulator.url,
+                dir,
+                prefix: "flaky",
+                count: 3,
+                usersPerTenant: 50,
                 extra: () => ({ settings: { maxAttempts: 2 } }),
             });
             broken = fleet.tenants[1];
@@ -189,12 +200,27 @@ describe("tenant-users fleet on a shared PostgreSQL state store", function () {
 
     it("rejects a bad fleet file with exit 2, naming the tenant and field, and creates no stack", async () => {
         const file = path.join(dir, "bad.yaml");
-        fs.writeFileSync(file, stringify({
-            tenants: [
-                { name: "bad-good", dialect: "zquence", baseUrl: `${emulator.url}/zquence`, credentials: { apiKey: "env:HOME", apiSecret: "env:HOME" }, users: [] },
-                { name: "bad-key", dialect: "geldstuck", baseUrl: `${emulator.url}/geldstuck`, credentials: { apiKey: "env:FLEET_NOT_SET", apiSecret: "env:HOME" }, users: [] },
-            ],
-        }));
+        fs.writeFileSync(
+            file,
+            stringify({
+                tenants: [
+                    {
+                        name: "bad-good",
+                        dialect: "zquence",
+                        baseUrl: `${emulator.url}/zquence`,
+                        credentials: { apiKey: "env:HOME", apiSecret: "env:HOME" },
+                        users: [],
+                    },
+                    {
+                        name: "bad-key",
+                        dialect: "geldstuck",
+                        baseUrl: `${emulator.url}/geldstuck`,
+                        credentials: { apiKey: "env:FLEET_NOT_SET", apiSecret: "env:HOME" },
+                        users: [],
+                    },
+                ],
+            }),
+        );
         const before = fleetStacks(pg);
         const run = await runCli(["fleet", "up", "--file", file, "--json"], { ...storeEnv, FLEET_NOT_SET: "" });
         expect(run.code).to.equal(2);

@@ -12,8 +12,11 @@ export function fleetStacks(pg: PostgresCluster): string[] {
     // The backend creates its table on first use.
     if (pg.sql("SELECT to_regclass('pulumi_state') IS NOT NULL").trim() !== "t") return [];
     const prefix = `/.pulumi/stacks/${FLEET_PROJECT}/`;
-    return pg.sql(`SELECT key FROM pulumi_state WHERE key LIKE '%${prefix}%.json' ORDER BY key`)
-        .split("\n").filter(Boolean).map((key) => key.slice(key.indexOf(prefix) + prefix.length, -".json".length));
+    return pg
+        .sql(`SELECT key FROM pulumi_state WHERE key LIKE '%${prefix}%.json' ORDER BY key`)
+        .split("\n")
+        .filter(Boolean)
+        .map((key) => key.slice(key.indexOf(prefix) + prefix.length, -".json".length));
 }
 
 /** Locks the store holds (each runner removes its own when its update ends). */
@@ -24,7 +27,10 @@ export function fleetLocks(pg: PostgresCluster): string[] {
 
 export interface Checkpoint {
     version: number;
-    checkpoint: { stack: string; latest: { resources?: { type: string; outputs?: Record<string, unknown> }[]; pending_operations?: unknown[] } };
+    checkpoint: {
+        stack: string;
+        latest: { resources?: { type: string; outputs?: Record<string, unknown> }[]; pending_operations?: unknown[] };
+    };
 }
 
 /** A stack's checkpoint as the backend stored it (a row `{"data": "<base64 of the file>"}`). */

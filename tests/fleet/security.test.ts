@@ -12,10 +12,14 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { EmulatorControl, startEmulator } from "../../emulator";
 import { findPulumi, REPO_ROOT } from "../../cli/pulumi-toolchain";
-import { fleetStacks, PostgresCluster, startPostgres } from "./postgres";
+import { fleetStacks, type PostgresCluster, startPostgres } from "./postgres";
 import { createFleet, runCli } from "./support";
 
-const plainSecret = () => `${randomBytes(24).toString("base64").replace(/[^A-Za-z0-9]/g, "x").slice(0, 24)}`;
+const plainSecret = () =>
+    `${randomBytes(24)
+        .toString("base64")
+        .replace(/[^A-Za-z0-9]/g, "x")
+        .slice(0, 24)}`;
 
 /** Every distinct command line of every process, read from /proc every `everyMs` until stopped. */
 function sampleCommandLines(everyMs: number): { stop(): string[] } {
@@ -32,7 +36,13 @@ function sampleCommandLines(everyMs: number): { stop(): string[] } {
         }
     };
     const timer = setInterval(take, everyMs);
-    return { stop: () => { clearInterval(timer); take(); return [...seen]; } };
+    return {
+        stop: () => {
+            clearInterval(timer);
+            take();
+            return [...seen];
+        },
+    };
 }
 
 /** Every path under `root`, without following links (a linked node_modules is one entry). */
@@ -84,13 +94,21 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
     /** A fleet file of one Zquence tenant whose credentials are the given values, read from the environment. */
     function oneTenant(name: string, apiKey: string, apiSecret: string): { file: string; env: Record<string, string> } {
         const file = path.join(dir, `${name}.yaml`);
-        fs.writeFileSync(file, stringify({
-            tenants: [{
-                name, dialect: "zquence", baseUrl: `${emulator.url}/zquence`,
-                credentials: { apiKey: "env:FLEET_SEC_KEY", apiSecret: "env:FLEET_SEC_SECRET" },
-                users: [{ email: `ada@${name}.example.com` }], settings: { maxAttempts: 1 },
-            }],
-        }));
+        fs.writeFileSync(
+            file,
+            stringify({
+                tenants: [
+                    {
+                        name,
+                        dialect: "zquence",
+                        baseUrl: `${emulator.url}/zquence`,
+                        credentials: { apiKey: "env:FLEET_SEC_KEY", apiSecret: "env:FLEET_SEC_SECRET" },
+                        users: [{ email: `ada@${name}.example.com` }],
+                        settings: { maxAttempts: 1 },
+                    },
+                ],
+            }),
+        );
         return { file, env: { FLEET_SEC_KEY: apiKey, FLEET_SEC_SECRET: apiSecret } };
     }
 
@@ -99,11 +117,16 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
         const fleet = oneTenant("argv-1", values[0], values[1]);
         const sampler = sampleCommandLines(20);
         const run = await runCli(["fleet", "up", "--file", fleet.file, "--json"], {
-            ...fleet.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase",
+            ...fleet.env,
+            PULUMI_BACKEND_URL: pg.url,
+            PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase",
         });
         const lines = sampler.stop();
         // The sampler did watch the stack being configured (the step that once carried them).
-        expect(lines.some((l) => l.includes("config set-all")), run.stderr).to.equal(true);
+        expect(
+            lines.some((l) => l.includes("config set-all")),
+            run.stderr,
+        ).to.equal(true);
         expect(lines.filter((l) => values.some((v) => l.includes(v)))).to.deep.equal([]);
     });
 
@@ -113,12 +136,16 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
         // A `pulumi` whose config step fails repeating its arguments and the credential variables.
         const bin = path.join(dir, "fake-pulumi", "bin");
         fs.mkdirSync(bin, { recursive: true });
-        fs.writeFileSync(path.join(bin, "pulumi"), [
-            "#!/bin/sh",
-            'if [ "$1" = version ]; then echo v3.259.0; exit 0; fi',
-            'echo "error: cannot $* ${ZQUENCE_PUBLIC_KEY:-} ${ZQUENCE_SECRET_KEY:-}" >&2',
-            "exit 255",
-        ].join("\n"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            [
+                "#!/bin/sh",
+                'if [ "$1" = version ]; then echo v3.259.0; exit 0; fi',
+                'echo "error: cannot $* ${ZQUENCE_PUBLIC_KEY:-} ${ZQUENCE_SECRET_KEY:-}" >&2',
+                "exit 255",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
         const env = {
             ...fleet.env,
             PATH: `${bin}${path.delimiter}${process.env.PATH}`,
@@ -143,7 +170,10 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
         const fleet = oneTenant("nokey-1", plainSecret(), plainSecret());
         const before = fleetStacks(pg);
         const run = await runCli(["fleet", "up", "--file", fleet.file], {
-            ...fleet.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
+            ...fleet.env,
+            PULUMI_BACKEND_URL: pg.url,
+            PULUMI_CONFIG_PASSPHRASE: undefined,
+            PULUMI_CONFIG_PASSPHRASE_FILE: undefined,
         });
         expect(run.code, run.stdout).to.equal(2);
         expect(run.stderr).to.include("set PULUMI_CONFIG_PASSPHRASE").and.include("--secrets-provider");
@@ -162,11 +192,19 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
         const fleet = await createFleet({ control, emulatorUrl: emulator.url, dir, prefix: "readonly", count: 1, usersPerTenant: 20 });
         const tmp = path.join(dir, "tmp");
         fs.mkdirSync(tmp);
-        const run = await runCli(["fleet", "up", "--file", fleet.file, "--json"], {
-            ...fleet.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase", TMPDIR: tmp,
-            // The copy has no checkout beside it to build Pulumi from: find the built one on PATH.
-            PATH: `${findPulumi().binDir}${path.delimiter}${process.env.PATH}`,
-        }, undefined, path.join(pkg, "dist", "cli", "index.js"));
+        const run = await runCli(
+            ["fleet", "up", "--file", fleet.file, "--json"],
+            {
+                ...fleet.env,
+                PULUMI_BACKEND_URL: pg.url,
+                PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase",
+                TMPDIR: tmp,
+                // The copy has no checkout beside it to build Pulumi from: find the built one on PATH.
+                PATH: `${findPulumi().binDir}${path.delimiter}${process.env.PATH}`,
+            },
+            undefined,
+            path.join(pkg, "dist", "cli", "index.js"),
+        );
         expect(run.code, run.stderr).to.equal(0);
         expect(run.results[0], run.results[0].error).to.include({ result: "succeeded", created: 20 });
         expect(tree(pkg)).to.deep.equal(before);

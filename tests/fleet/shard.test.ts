@@ -8,7 +8,9 @@ describe("fleet shards", () => {
     it("covers every tenant exactly once over the N shards, for N from 1 to 7", () => {
         const all = tenants(50);
         for (let n = 1; n <= 7; n++) {
-            const picked = Array.from({ length: n }, (_, i) => selectShard(all, { index: i + 1, count: n })).flat().map((t) => t.name);
+            const picked = Array.from({ length: n }, (_, i) => selectShard(all, { index: i + 1, count: n }))
+                .flat()
+                .map((t) => t.name);
             expect(picked.sort(), `N=${n}`).to.deep.equal(all.map((t) => t.name).sort());
         }
     });
@@ -20,7 +22,10 @@ describe("fleet shards", () => {
 
     it("does not depend on the order of the tenants in the file", () => {
         const all = tenants(20);
-        const names = (list: { name: string }[]) => selectShard(list, { index: 2, count: 3 }).map((t) => t.name).sort();
+        const names = (list: { name: string }[]) =>
+            selectShard(list, { index: 2, count: 3 })
+                .map((t) => t.name)
+                .sort();
         expect(names([...all].reverse())).to.deep.equal(names(all));
     });
 

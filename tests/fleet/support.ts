@@ -2,7 +2,7 @@
  * What the fleet tests share: emulator tenants written into a fleet file (half CSV, half inline,
  * credentials by `env:` and `file:` reference), and the real CLI run as a child process.
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -10,7 +10,6 @@ import type { EmulatorControl } from "../../emulator";
 import type { TenantResult } from "../../cli/fleet/stack";
 import { DIALECTS, type Dialect } from "../e2e/support";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
-
 
 export const CLI = path.join(REPO_ROOT, "dist", "cli", "index.js");
 
@@ -60,9 +59,8 @@ export async function createFleet(spec: FleetSpec): Promise<FleetFixture> {
         const dialect = DIALECTS[i % DIALECTS.length];
         const name = `${spec.prefix}-${i + 1}`;
         const created = await spec.control.createTenant(dialect);
-        const values: Record<string, string> = "testSecretKey" in created
-            ? { secretKey: created.testSecretKey }
-            : { apiKey: created.apiKey, apiSecret: created.apiSecret };
+        const values: Record<string, string> =
+            "testSecretKey" in created ? { secretKey: created.testSecretKey } : { apiKey: created.apiKey, apiSecret: created.apiSecret };
         const credentials: Record<string, string> = {};
         for (const [key, value] of Object.entries(values)) {
             // Every third tenant reads its credentials from files, the others from the environment.
@@ -104,7 +102,12 @@ export interface CliRun {
  * Runs `node <cli> <args>` with `env` over this process's environment (an undefined value removes
  * the variable); `cli` defaults to this checkout's dist/cli/index.js.
  */
-export function runCli(args: string[], env: Record<string, string | undefined>, onSpawn?: (child: ChildProcess) => void, cli = CLI): Promise<CliRun> {
+export function runCli(
+    args: string[],
+    env: Record<string, string | undefined>,
+    onSpawn?: (child: ChildProcess) => void,
+    cli = CLI,
+): Promise<CliRun> {
     return new Promise((resolve, reject) => {
         const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
         for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];

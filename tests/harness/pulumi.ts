@@ -9,20 +9,23 @@ import { promisify } from "node:util";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-    ConfigMap,
-    EngineEvent,
+    type ConfigMap,
+    type EngineEvent,
     LocalWorkspace,
-    OpMap,
+    type OpMap,
     PulumiCommand,
-    Stack,
-    StepEventMetadata,
+    type Stack,
+    type StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import { writeProgramDir } from "../../scripts/program-dir";
-import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
+import { pulumiToolchain, } from "../../cli/pulumi-toolchain";
 
 const execFileAsync = promisify(execFile);
 
-export interface ConfigEntry { value: string; secret?: boolean }
+export interface ConfigEntry {
+    value: string;
+    secret?: boolean;
+}
 
 export interface StackOptions {
     /** A Pulumi project directory (an example, or one from `writeProgram`). */
@@ -50,10 +53,21 @@ export interface OperationResult {
     text: string;
 }
 
-export interface RunOptions { parallel?: number; diff?: boolean; expectFailure?: boolean; refresh?: boolean; debugLogs?: boolean }
+export interface RunOptions {
+    parallel?: number;
+    diff?: boolean;
+    expectFailure?: boolean;
+    refresh?: boolean;
+    debugLogs?: boolean;
+}
 
 export class TestStack {
-    private constructor(readonly stack: Stack, readonly workDir: string, readonly env: Record<string, string>, readonly backendDir?: string) {}
+    private constructor(
+        readonly stack: Stack,
+        readonly workDir: string,
+        readonly env: Record<string, string>,
+        readonly backendDir?: string,
+    ) {}
 
     static async create(opts: StackOptions): Promise<TestStack> {
         const toolchain = pulumiToolchain();
@@ -70,10 +84,7 @@ export class TestStack {
             skipVersionCheck: true,
         });
         const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName, workDir: opts.workDir },
-            { envVars, pulumiCommand },
-        );
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: opts.workDir }, { envVars, pulumiCommand });
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
         return new TestStack(stack, opts.workDir, envVars, backendDir);
     }
@@ -103,8 +114,11 @@ export class TestStack {
      * exportStack passes --show-secrets, which is not what lands on disk.)
      */
     async exportState(): Promise<{ version: number; deployment: any }> {
-        const { stdout } = await execFileAsync("pulumi", ["stack", "export", "--stack", this.stack.name],
-            { cwd: this.workDir, env: { ...process.env, ...this.env }, maxBuffer: 1 << 30 });
+        const { stdout } = await execFileAsync("pulumi", ["stack", "export", "--stack", this.stack.name], {
+            cwd: this.workDir,
+            env: { ...process.env, ...this.env },
+            maxBuffer: 1 << 30,
+        });
         return JSON.parse(stdout);
     }
 
@@ -166,7 +180,13 @@ export class TestStack {
     }
 }
 
-function collect(events: EngineEvent[], stdout: string, stderr: string, changeSummary: OpMap, outputs?: Record<string, unknown>): OperationResult {
+function collect(
+    events: EngineEvent[],
+    stdout: string,
+    stderr: string,
+    changeSummary: OpMap,
+    outputs?: Record<string, unknown>,
+): OperationResult {
     const steps: StepEventMetadata[] = [];
     const diagnostics: OperationResult["diagnostics"] = [];
     for (const e of events) {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Mocha from "mocha";
-import { closingLine, exitCodeFor, newMocha, RunStats, testFiles, timeFiles } from "../../scripts/test";
+import { closingLine, exitCodeFor, newMocha, type RunStats, testFiles, timeFiles } from "../../scripts/test";
 import type { FileTiming } from "../../scripts/test";
 
 /** A reporter that prints nothing, so the inner runs do not mix with this file's output. */
@@ -16,7 +16,9 @@ class Silent extends Mocha.reporters.Base {}
 
 describe("the test runner", () => {
     let dir: string;
-    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "tu-runner-")); });
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tu-runner-"));
+    });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     function write(relative: string, text = ""): string {
@@ -32,7 +34,9 @@ describe("the test runner", () => {
         let timings: () => FileTiming[] = () => [];
         const stats = await new Promise<RunStats>((resolve, reject) => {
             try {
-                const runner = mocha.run(() => resolve({ passes: runner.stats!.passes, failures: runner.stats!.failures, pending: runner.stats!.pending }));
+                const runner = mocha.run(() =>
+                    resolve({ passes: runner.stats!.passes, failures: runner.stats!.failures, pending: runner.stats!.pending }),
+                );
                 timings = timeFiles(runner, (f) => path.basename(f));
             } catch (err) {
                 reject(err);
@@ -78,7 +82,10 @@ describe("the test runner", () => {
 
     it("measures each file's wall time, its hooks and top-level tests included", async () => {
         const wait = "new Promise((r) => setTimeout(r, 40))";
-        const hooked = write("hooked.test.js", `describe("s", () => { before(() => ${wait}); it("a", () => {}); }); describe("t", () => { it("b", () => {}); });`);
+        const hooked = write(
+            "hooked.test.js",
+            `describe("s", () => { before(() => ${wait}); it("a", () => {}); }); describe("t", () => { it("b", () => {}); });`,
+        );
         const bare = write("bare.test.js", `it("c", () => ${wait});`);
         const { timings } = await run([hooked, bare]);
         expect(timings.map((t) => t.file).sort()).to.deep.equal(["bare.test.js", "hooked.test.js"]);

@@ -31,7 +31,9 @@ describe("the end-to-end harness (smoke)", function () {
 
     it("previews one dynamic resource and one command as two creates", async () => {
         const preview = await stack.preview();
-        const creates = preview.steps.filter((s) => s.op === "create" && s.type !== "pulumi:pulumi:Stack" && !s.type.startsWith("pulumi:providers:"));
+        const creates = preview.steps.filter(
+            (s) => s.op === "create" && s.type !== "pulumi:pulumi:Stack" && !s.type.startsWith("pulumi:providers:"),
+        );
         expect(creates.map((s) => s.type).sort()).to.deep.equal(["command:local:Command", "pulumi-nodejs:dynamic:Resource"]);
     });
 
@@ -49,7 +51,10 @@ describe("the end-to-end harness (smoke)", function () {
     });
 
     it("refuses to call a succeeding up failed, even when a -v=9 log fills stderr", async () => {
-        const error = await stack.up({ expectFailure: true, debugLogs: true }).then(() => undefined, (err: unknown) => err);
+        const error = await stack.up({ expectFailure: true, debugLogs: true }).then(
+            () => undefined,
+            (err: unknown) => err,
+        );
         expect(String(error)).to.match(/expected up to fail, and it succeeded/);
     });
 

@@ -9,7 +9,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { TestStack } from "../harness/pulumi";
 import {
-    Installed, installedPackage, PackagedEmulator, projectDir, startPackagedEmulator, TYPE_CHECKED, typescriptProject, zquenceTenant,
+    type Installed,
+    installedPackage,
+    type PackagedEmulator,
+    projectDir,
+    startPackagedEmulator,
+    TYPE_CHECKED,
+    typescriptProject,
+    zquenceTenant,
 } from "./support";
 
 const TS_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -57,8 +64,13 @@ describe("the package installed from its tarball", function () {
     it("installs without the development files: no bench, test runner or sources in node_modules", () => {
         const dist = path.join(installed.quickstart, "node_modules", "pulumi-tenant-users", "dist");
         expect(fs.readdirSync(dist).sort()).to.deep.equal(["cli", "emulator", "provider"]);
-        expect(fs.readdirSync(path.join(dist, "cli")).sort()).to.deep.equal(
-            ["fleet", "index.d.ts", "index.js", "pulumi-toolchain.d.ts", "pulumi-toolchain.js"]);
+        expect(fs.readdirSync(path.join(dist, "cli")).sort()).to.deep.equal([
+            "fleet",
+            "index.d.ts",
+            "index.js",
+            "pulumi-toolchain.d.ts",
+            "pulumi-toolchain.js",
+        ]);
     });
 
     describe("a type-checked TypeScript program with a TenantUser and a TenantUserRoster", () => {
@@ -83,8 +95,14 @@ describe("the package installed from its tarball", function () {
         });
 
         it("stops the preview on a type error, so the program really is type-checked", async () => {
-            const bad = projectDir(installed, "typescript-bad", typescriptProject("tu-packed-ts-bad",
-                `import { TenantUser } from "pulumi-tenant-users";\nexport const n: number = new TenantUser("x", { email: "x@example.com" }).status;\n`));
+            const bad = projectDir(
+                installed,
+                "typescript-bad",
+                typescriptProject(
+                    "tu-packed-ts-bad",
+                    `import { TenantUser } from "pulumi-tenant-users";\nexport const n: number = new TenantUser("x", { email: "x@example.com" }).status;\n`,
+                ),
+            );
             const badRun = await stackFor(bad);
             const preview = await badRun.stack.preview({ expectFailure: true });
             expect(preview.text).to.match(/TS2322/);

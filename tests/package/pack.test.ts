@@ -9,7 +9,9 @@ import * as path from "node:path";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { npm } from "./support";
 
-interface PackEntry { path: string }
+interface PackEntry {
+    path: string;
+}
 
 describe("npm pack", function () {
     this.timeout(60_000);
@@ -22,9 +24,13 @@ describe("npm pack", function () {
     });
 
     it("ships no benchmark, soak, demo, test runner or test file", () => {
-        const development = files.filter((f) =>
-            /(^|\/)bench(\/|\.)/.test(f) || /(^|\/)(soak|demo|test|program-dir)\.[jt]s$/.test(f) || /^(dist\/)?tests\//.test(f)
-            || f.includes("postgres"));
+        const development = files.filter(
+            (f) =>
+                /(^|\/)bench(\/|\.)/.test(f) ||
+                /(^|\/)(soak|demo|test|program-dir)\.[jt]s$/.test(f) ||
+                /^(dist\/)?tests\//.test(f) ||
+                f.includes("postgres"),
+        );
         expect(development).to.deep.equal([]);
     });
 

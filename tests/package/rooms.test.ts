@@ -13,7 +13,8 @@ const DEVELOPMENT_ROOMS = ["scripts", "tests"];
 const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
 
 function sourceFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    return fs
+        .readdirSync(dir, { withFileTypes: true, recursive: true })
         .filter((e) => e.isFile() && e.name.endsWith(".ts"))
         .map((e) => path.join(e.parentPath, e.name));
 }

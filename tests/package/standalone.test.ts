@@ -11,7 +11,15 @@ import { promisify } from "node:util";
 import { parse } from "yaml";
 import { pulumiToolchain, REPO_ROOT } from "../../cli/pulumi-toolchain";
 import { TestStack } from "../harness/pulumi";
-import { Installed, installedPackage, linkInstall, PackagedEmulator, startPackagedEmulator, TYPE_CHECKED, zquenceTenant } from "./support";
+import {
+    type Installed,
+    installedPackage,
+    linkInstall,
+    type PackagedEmulator,
+    startPackagedEmulator,
+    TYPE_CHECKED,
+    zquenceTenant,
+} from "./support";
 
 const execFileAsync = promisify(execFile);
 const TEMPLATE = path.join(REPO_ROOT, "templates", "roster");
@@ -19,10 +27,15 @@ const TEMPLATE = path.join(REPO_ROOT, "templates", "roster");
 /** `pulumi config set --secret <key>` with the value on stdin, never on a command line. */
 function setSecretFromStdin(stack: TestStack, key: string, value: string): Promise<void> {
     return new Promise((resolve, reject) => {
-        const child = spawn("pulumi", ["config", "set", "--secret", key, "--stack", stack.stack.name],
-            { cwd: stack.workDir, env: { ...process.env, ...stack.env }, stdio: ["pipe", "ignore", "pipe"] });
+        const child = spawn("pulumi", ["config", "set", "--secret", key, "--stack", stack.stack.name], {
+            cwd: stack.workDir,
+            env: { ...process.env, ...stack.env },
+            stdio: ["pipe", "ignore", "pipe"],
+        });
         let err = "";
-        child.stderr.on("data", (c: Buffer) => { err += c.toString(); });
+        child.stderr.on("data", (c: Buffer) => {
+            err += c.toString();
+        });
         child.on("error", reject);
         child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi config set ${key} exited with ${code}: ${err}`))));
         child.stdin.end(value);
@@ -47,7 +60,9 @@ describe("starting points copied out of the repository", function () {
     describe("examples/quickstart", () => {
         it("resolves pulumi-tenant-users from its own npm install, not from the repository", async () => {
             // In a child process: inside this repository, Node resolves the package's own name to the checkout.
-            const { stdout } = await execFileAsync(process.execPath, ["-p", "require.resolve('pulumi-tenant-users')"], { cwd: installed.quickstart });
+            const { stdout } = await execFileAsync(process.execPath, ["-p", "require.resolve('pulumi-tenant-users')"], {
+                cwd: installed.quickstart,
+            });
             const resolved = fs.realpathSync(stdout.trim());
             expect(resolved.startsWith(path.join(installed.quickstart, "node_modules", "pulumi-tenant-users"))).to.equal(true, resolved);
         });
@@ -86,8 +101,11 @@ describe("starting points copied out of the repository", function () {
             const tenant = await zquenceTenant(emu);
             // --generate-only: the offline toolchain cannot npm install a package that is not on the registry yet;
             // the install below stands in for the one `pulumi new` runs.
-            await execFileAsync("pulumi", ["new", TEMPLATE, "--generate-only", "--yes", "--force", "--name", "tu-from-template", "--dir", dir],
-                { cwd: installed.root, env: { ...process.env, ...pulumiToolchain().env } });
+            await execFileAsync(
+                "pulumi",
+                ["new", TEMPLATE, "--generate-only", "--yes", "--force", "--name", "tu-from-template", "--dir", dir],
+                { cwd: installed.root, env: { ...process.env, ...pulumiToolchain().env } },
+            );
             expect(parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))).to.not.have.property("template");
             linkInstall(installed, dir);
 

@@ -4,7 +4,7 @@
  * test of the room (npm takes tens of seconds): it is a copy of examples/quickstart into which the
  * tarball is installed, and every other project gets a `node_modules` link to that install.
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -73,11 +73,19 @@ export function linkInstall(installed: Installed, dir: string): void {
 export function typescriptProject(name: string, program: string): Record<string, string> {
     return {
         "Pulumi.yaml": `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
-        "package.json": JSON.stringify({ name, main: "index.ts", dependencies: { "pulumi-tenant-users": "^0.1.0", "@pulumi/pulumi": "3.259.0" } }, null, 2),
-        "tsconfig.json": JSON.stringify({
-            compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", skipLibCheck: true },
-            files: ["index.ts"],
-        }, null, 2),
+        "package.json": JSON.stringify(
+            { name, main: "index.ts", dependencies: { "pulumi-tenant-users": "^0.1.0", "@pulumi/pulumi": "3.259.0" } },
+            null,
+            2,
+        ),
+        "tsconfig.json": JSON.stringify(
+            {
+                compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", skipLibCheck: true },
+                files: ["index.ts"],
+            },
+            null,
+            2,
+        ),
         "index.ts": program,
     };
 }
@@ -94,8 +102,10 @@ export interface PackagedEmulator {
 /** Starts the installed `tenant-users-emulator` command (what `npx tenant-users-emulator` runs) on a free port. */
 export async function startPackagedEmulator(installed: Installed): Promise<PackagedEmulator> {
     const bin = path.join(installed.quickstart, "node_modules", ".bin", "tenant-users-emulator");
-    const child: ChildProcess = spawn(process.execPath, [bin, "--port", "0", "--db", ":memory:", "--no-seed"],
-        { cwd: installed.root, stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(process.execPath, [bin, "--port", "0", "--db", ":memory:", "--no-seed"], {
+        cwd: installed.root,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     const url = await new Promise<string>((resolve, reject) => {
         let out = "";
         let err = "";
@@ -104,14 +114,18 @@ export async function startPackagedEmulator(installed: Installed): Promise<Packa
             const m = /listening on (http:\/\/\S+)/.exec(out);
             if (m) resolve(m[1]);
         });
-        child.stderr!.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+        child.stderr!.on("data", (chunk: Buffer) => {
+            err += chunk.toString();
+        });
         child.on("exit", (code) => reject(new Error(`tenant-users-emulator exited with ${code}: ${err}`)));
     });
     return { url, control: new EmulatorControl(url), close: () => child.kill("SIGTERM") };
 }
 
 /** A fresh Zquence tenant and the stack config (credentials as secrets) that points at it. */
-export async function zquenceTenant(emu: PackagedEmulator): Promise<{ tenantId: string; config: Record<string, ConfigEntry>; secrets: string[] }> {
+export async function zquenceTenant(
+    emu: PackagedEmulator,
+): Promise<{ tenantId: string; config: Record<string, ConfigEntry>; secrets: string[] }> {
     const t = await emu.control.createTenant("zquence");
     return {
         tenantId: t.tenantId,

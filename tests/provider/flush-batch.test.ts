@@ -24,7 +24,10 @@ function recordingClient(dialect: Dialect, held: string[] = []) {
 }
 
 const items = (n: number, prefix = "u"): BatchItem[] =>
-    Array.from({ length: n }, (_, i) => ({ user: { email: `${prefix}${i}@example.com` } as NormalizedUser, idempotencyKey: `key-${prefix}${i}` }));
+    Array.from({ length: n }, (_, i) => ({
+        user: { email: `${prefix}${i}@example.com` } as NormalizedUser,
+        idempotencyKey: `key-${prefix}${i}`,
+    }));
 
 describe("flushBatch", () => {
     it("sends a batch of one through the single endpoint with its Idempotency-Key", async () => {
@@ -38,7 +41,11 @@ describe("flushBatch", () => {
         const outcomes = await flushBatch(client, items(SINGLE_ADDS_UP_TO));
         expect(calls.every((c) => c.single)).to.equal(true);
         expect(calls).to.have.length(SINGLE_ADDS_UP_TO);
-        expect(outcomes.map((o) => valueOf(o)?.kind)).to.deep.equal(["created", "adopted", ...Array(SINGLE_ADDS_UP_TO - 2).fill("created")]);
+        expect(outcomes.map((o) => valueOf(o)?.kind)).to.deep.equal([
+            "created",
+            "adopted",
+            ...Array(SINGLE_ADDS_UP_TO - 2).fill("created"),
+        ]);
     });
 
     it(`sends ${SINGLE_ADDS_UP_TO + 1} Geldstuck users in one bulk call`, async () => {

@@ -11,7 +11,7 @@ import { pack, unpack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { flushBatch } from "../../provider/runtime/batch-policy";
 import { configureFrom } from "../../provider/runtime/connections";
-import { newTenant, RunningEmulator, runEmulator, Tenant } from "../e2e/support";
+import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
 
 function configure(t: Tenant, extra: Record<string, string> = {}): void {
     const values: Record<string, string> = { "tenant-users:batchWindowMs": "1", "tenant-users:maxAttempts": "1", ...extra };
@@ -31,7 +31,9 @@ async function settle<T>(run: Promise<{ outs?: T }>): Promise<{ outs?: T; partia
 describe("honest accounting", function () {
     this.timeout(60_000);
     let emu: RunningEmulator;
-    before(async () => { emu = await runEmulator(); });
+    before(async () => {
+        emu = await runEmulator();
+    });
     after(async () => emu.close());
 
     describe("a roster whose chunk's answer is lost after the vendor committed", () => {
@@ -50,7 +52,11 @@ describe("honest accounting", function () {
             const { first } = await lostFirstChunk();
             expect(first.error?.message).to.match(/answer for 3 users was lost/);
             const recorded = unpack<any[]>(first.partial.users);
-            expect(recorded.map((r) => [r[0], r[4]])).to.deep.equal([["a@example.com", "u"], ["b@example.com", "u"], ["old@example.com", "u"]]);
+            expect(recorded.map((r) => [r[0], r[4]])).to.deep.equal([
+                ["a@example.com", "u"],
+                ["b@example.com", "u"],
+                ["old@example.com", "u"],
+            ]);
             expect(first.partial).to.include({ userCount: 0, adoptedCount: 0, complete: false });
         });
 
@@ -87,7 +93,9 @@ describe("honest accounting", function () {
     });
 
     describe("without checkpoints", () => {
-        afterEach(() => { delete process.env.PULUMI_SKIP_CHECKPOINTS; });
+        afterEach(() => {
+            delete process.env.PULUMI_SKIP_CHECKPOINTS;
+        });
 
         it("reports a user the vendor already holds as present, since a killed up records nothing it added", async () => {
             const tenant = await newTenant(emu, "zquence");
@@ -103,7 +111,9 @@ describe("honest accounting", function () {
     describe("a small batch with one failure", () => {
         it("fails only the user whose add failed; the others get their own outcome", async () => {
             const client: DialectClient = {
-                dialect: "zquence", maxBatch: 1000, bulkNamesEachOutcome: false,
+                dialect: "zquence",
+                maxBatch: 1000,
+                bulkNamesEachOutcome: false,
                 addUser: async (user: NormalizedUser): Promise<UserOutcome> => {
                     if (user.email === "b@example.com") throw new VendorError({ message: "zquence failed", status: 500 });
                     return { email: user.email, kind: "created" };
@@ -124,15 +134,22 @@ describe("honest accounting", function () {
             const warnings: string[] = [];
             const log = pulumi.log as { warn: (m: string) => Promise<void> };
             const original = log.warn;
-            log.warn = async (m: string) => { warnings.push(m); };
+            log.warn = async (m: string) => {
+                warnings.push(m);
+            };
             try {
-                const roster = await tenantUserRoster.check({}, { users: pack({ rows: [{ email: "ada@example.com" }] }), label: "staff-owner" });
+                const roster = await tenantUserRoster.check(
+                    {},
+                    { users: pack({ rows: [{ email: "ada@example.com" }] }), label: "staff-owner" },
+                );
                 const user = await tenantUser.check({}, { email: "ADA@example.com", idempotencyScope: "p/s/ada-owner" });
                 expect([...roster.failures!, ...user.failures!]).to.deep.equal([]);
             } finally {
                 log.warn = original;
             }
-            expect(warnings.join("\n")).to.include("TenantUser ada-owner declares 1 user").and.to.include("ada@example.com (also declared by TenantUserRoster staff-owner)");
+            expect(warnings.join("\n"))
+                .to.include("TenantUser ada-owner declares 1 user")
+                .and.to.include("ada@example.com (also declared by TenantUserRoster staff-owner)");
         });
 
         it("fails check of the second resource, naming the first, with tenant-users:strictOwnership", async () => {
@@ -140,7 +157,9 @@ describe("honest accounting", function () {
             configure(tenant, { "tenant-users:strictOwnership": "true" });
             await tenantUser.check({}, { email: "grace@example.com", idempotencyScope: "p/s/grace-one" });
             const second = await tenantUser.check({}, { email: "Grace@Example.com", idempotencyScope: "p/s/grace-two" });
-            expect(second.failures!.map((f) => f.reason).join()).to.include("TenantUser grace-two").and.to.include("also declared by TenantUser grace-one");
+            expect(second.failures!.map((f) => f.reason).join())
+                .to.include("TenantUser grace-two")
+                .and.to.include("also declared by TenantUser grace-one");
         });
     });
 });

@@ -15,7 +15,10 @@ function loadProvider(text: string): Record<string, unknown> {
 
 describe("the __provider text", () => {
     const runtime = require("pulumi-tenant-users/runtime") as Record<string, unknown>;
-    const cases: [DynamicKind, string][] = [["TenantUser", "tenantUser"], ["TenantUserRoster", "tenantUserRoster"]];
+    const cases: [DynamicKind, string][] = [
+        ["TenantUser", "tenantUser"],
+        ["TenantUserRoster", "tenantUserRoster"],
+    ];
 
     for (const [kind, exported] of cases) {
         it(`loads the runtime's ${exported} provider by module name for a ${kind}`, () => {

@@ -27,26 +27,38 @@ describe("a roster whose second chunk fails for good", function () {
         // A connection name of its own: the provider keeps one client per name for the process's life.
         const connection = `partial-${Date.now().toString(36)}`;
         configureFrom({
-            get: (k: string) => ({
-                "tenant-users:maxAttempts": "1",
-                "tenant-users:connections": JSON.stringify({
-                    [connection]: {
-                        dialect: "zquence",
-                        baseUrl: tenant.baseUrl,
-                        apiKey: config["tenant-users:apiKey"]!.value,
-                        apiSecret: config["tenant-users:apiSecret"]!.value,
-                    },
-                }),
-            } as Record<string, string>)[k],
+            get: (k: string) =>
+                (
+                    ({
+                        "tenant-users:maxAttempts": "1",
+                        "tenant-users:connections": JSON.stringify({
+                            [connection]: {
+                                dialect: "zquence",
+                                baseUrl: tenant.baseUrl,
+                                apiKey: config["tenant-users:apiKey"]!.value,
+                                apiSecret: config["tenant-users:apiSecret"]!.value,
+                            },
+                        }),
+                    }) as Record<string, string>
+                )[k],
         });
         // One request per chunk: the first lands, the second meets a 500 and, with one attempt, fails for good.
         await emu.control.addFault({ tenantId: tenant.tenantId, sequence: ["ok", "500"] });
-        const checked = await tenantUserRoster.check({}, {
-            users: pack({ rows: emails.map((email) => ({ email })) }), label: "crm", connection, chunkSize: 2, concurrency: 1,
-        });
+        const checked = await tenantUserRoster.check(
+            {},
+            {
+                users: pack({ rows: emails.map((email) => ({ email })) }),
+                label: "crm",
+                connection,
+                chunkSize: 2,
+                concurrency: 1,
+            },
+        );
         expect(checked.failures).to.deep.equal([]);
         failure = await tenantUserRoster.create(checked.inputs as any).then(
-            () => { throw new Error("the roster's create succeeded although its second chunk met a 500"); },
+            () => {
+                throw new Error("the roster's create succeeded although its second chunk met a 500");
+            },
             (err: PartialFailure) => err,
         );
         heldAfterFailure = (await emu.control.users(tenant.tenantId)).map((u) => u.email);

@@ -1,39 +1,67 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, parseSettings, renderConfigTable } from "../../provider/runtime/config";
+import {
+    DEFAULT_BATCH_MAX_WAIT_MS,
+    DEFAULT_BATCH_WINDOW_MS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_REQUEST_TIMEOUT_MS,
+    parseSettings,
+    renderConfigTable,
+} from "../../provider/runtime/config";
 import { configureFrom } from "../../provider/runtime/connections";
 import * as roster from "../../provider/runtime/roster-controller";
 import * as user from "../../provider/runtime/user-controller";
 import { pack, unpack } from "../../provider/roster-codec";
 
 const source = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
-const ZQUENCE = { "tenant-users:dialect": "zquence", "tenant-users:baseUrl": "http://127.0.0.1:1/zquence", "tenant-users:apiKey": "k", "tenant-users:apiSecret": "s" };
+const ZQUENCE = {
+    "tenant-users:dialect": "zquence",
+    "tenant-users:baseUrl": "http://127.0.0.1:1/zquence",
+    "tenant-users:apiKey": "k",
+    "tenant-users:apiSecret": "s",
+};
 
 describe("provider settings", () => {
     it("applies every documented default", () => {
         const s = parseSettings(source({ "tenant-users:dialect": "zquence" }), {});
         expect(s.connections.get("default")!.baseUrl).to.equal("https://api.zquence.com");
         expect([s.batchWindowMs, s.batchMaxWaitMs, s.maxAttempts, s.requestTimeoutMs]).to.deep.equal([50, 5000, 10, 60000]);
-        expect([DEFAULT_BATCH_WINDOW_MS, DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS]).to.deep.equal([50, 5000, 10, 60000]);
+        expect([DEFAULT_BATCH_WINDOW_MS, DEFAULT_BATCH_MAX_WAIT_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS]).to.deep.equal([
+            50, 5000, 10, 60000,
+        ]);
     });
 
     it("falls back to the seeds' environment variables for credentials", () => {
-        const s = parseSettings(source({ "tenant-users:dialect": "geldstuck" }), { GELDSTUCK_PUBLIC_KEY: "pk", GELDSTUCK_SECRET_KEY: "sk" });
+        const s = parseSettings(source({ "tenant-users:dialect": "geldstuck" }), {
+            GELDSTUCK_PUBLIC_KEY: "pk",
+            GELDSTUCK_SECRET_KEY: "sk",
+        });
         expect(s.connections.get("default")).to.include({ apiKey: "pk", apiSecret: "sk" });
     });
 
     it("reads named connections from tenant-users:connections", () => {
-        const s = parseSettings(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "https://x/projects", secretKey: "sk_test_1" } }) }), {});
+        const s = parseSettings(
+            source({
+                "tenant-users:connections": JSON.stringify({
+                    acme: { dialect: "projects", baseUrl: "https://x/projects", secretKey: "sk_test_1" },
+                }),
+            }),
+            {},
+        );
         expect(s.connections.get("acme")).to.deep.equal({ dialect: "projects", baseUrl: "https://x/projects", secretKey: "sk_test_1" });
     });
 
     it("refuses an unknown dialect naming the key and the command to fix it", () => {
-        expect(() => parseSettings(source({ "tenant-users:dialect": "stripe" }), {})).to.throw(/tenant-users:dialect must be one of .*pulumi config set/);
+        expect(() => parseSettings(source({ "tenant-users:dialect": "stripe" }), {})).to.throw(
+            /tenant-users:dialect must be one of .*pulumi config set/,
+        );
     });
 
     it("requires a baseUrl for the projects dialect", () => {
-        expect(() => parseSettings(source({ "tenant-users:dialect": "projects" }), {})).to.throw(/baseUrl is required for the projects dialect/);
+        expect(() => parseSettings(source({ "tenant-users:dialect": "projects" }), {})).to.throw(
+            /baseUrl is required for the projects dialect/,
+        );
     });
 
     it("keeps the README's configuration table equal to the code's", () => {
@@ -70,13 +98,29 @@ describe("TenantUser check", () => {
     });
 
     it("replaces the resource when the email changes", async () => {
-        const d = await user.diff("a", { email: "a@x.io", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s", target: "t" }, { email: "b@x.io", idempotencyScope: "s", target: "t" });
+        const d = await user.diff(
+            "a",
+            { email: "a@x.io", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s", target: "t" },
+            { email: "b@x.io", idempotencyScope: "s", target: "t" },
+        );
         expect(d).to.include({ changes: true });
         expect(d.replaces).to.deep.equal(["email"]);
     });
 
     it("reports no change for a new name, which the API cannot apply", async () => {
-        const d = await user.diff("a", { email: "a@x.io", name: "A", status: "created", connection: "default", dialect: "zquence", idempotencyScope: "s", target: "t" }, { email: "a@x.io", name: "B", idempotencyScope: "s", target: "t" });
+        const d = await user.diff(
+            "a",
+            {
+                email: "a@x.io",
+                name: "A",
+                status: "created",
+                connection: "default",
+                dialect: "zquence",
+                idempotencyScope: "s",
+                target: "t",
+            },
+            { email: "a@x.io", name: "B", idempotencyScope: "s", target: "t" },
+        );
         expect(d.changes).to.equal(false);
     });
 
@@ -108,16 +152,37 @@ describe("TenantUserRoster check and diff", () => {
     });
 
     it("merges identical duplicate rows and fails conflicting ones naming both rows", async () => {
-        const same = await roster.check({}, { users: rows([{ email: "a@x.io", name: "A" }, { email: "A@x.io", name: "A" }]), label: "crm" });
+        const same = await roster.check(
+            {},
+            {
+                users: rows([
+                    { email: "a@x.io", name: "A" },
+                    { email: "A@x.io", name: "A" },
+                ]),
+                label: "crm",
+            },
+        );
         expect(unpack<any>(same.inputs.users).users).to.have.length(1);
-        const conflict = await roster.check({}, { users: rows([{ email: "a@x.io", name: "A" }, { email: "a@x.io", name: "B" }]), label: "crm" });
+        const conflict = await roster.check(
+            {},
+            {
+                users: rows([
+                    { email: "a@x.io", name: "A" },
+                    { email: "a@x.io", name: "B" },
+                ]),
+                label: "crm",
+            },
+        );
         expect(conflict.failures!.map((f) => f.reason).join()).to.match(/row 1.*row 2|row 2.*row 1/);
     });
 
     /** Whether diff reports a change from a recorded roster of a@x.io (name "A") and b@x.io to `list`. */
     const changesFromAB = async (list: object[]) => {
         const checked = await roster.check({}, { users: rows(list), label: "crm" });
-        const recorded = pack([["a@x.io", "A", null, null, "c", null], ["b@x.io", null, null, null, "c", null]]);
+        const recorded = pack([
+            ["a@x.io", "A", null, null, "c", null],
+            ["b@x.io", null, null, null, "c", null],
+        ]);
         const olds = { users: recorded, connection: "default", dialect: "zquence", invalid: [], target: checked.inputs.target } as any;
         return (await roster.diff("r", olds, checked.inputs as any)).changes;
     };

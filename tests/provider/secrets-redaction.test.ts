@@ -9,13 +9,17 @@ import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { createDialectClient } from "../../provider/dialects";
 import type { Connection, DialectClient } from "../../provider/dialects";
-import { AuthenticationError, redact, TenantUsersError, ValidationError, VendorError } from "../../provider/errors";
+import { AuthenticationError, redact, type TenantUsersError, ValidationError, VendorError } from "../../provider/errors";
 import { HttpClient } from "../../provider/http/client";
 import { recordingSleep, startScriptServer } from "./script-server";
 import type { Answer, Recorded, ScriptServer } from "./script-server";
 
 /** 24 characters of [A-Za-z0-9], nothing a key pattern recognizes. */
-const plainSecret = () => randomBytes(24).toString("base64").replace(/[^A-Za-z0-9]/g, "x").slice(0, 24);
+const plainSecret = () =>
+    randomBytes(24)
+        .toString("base64")
+        .replace(/[^A-Za-z0-9]/g, "x")
+        .slice(0, 24);
 
 const CREDENTIALS = { apiKey: plainSecret(), apiSecret: plainSecret(), secretKey: plainSecret() };
 const VALUES = Object.values(CREDENTIALS);
@@ -37,13 +41,26 @@ const DIALECT_CALLS: [Connection["dialect"], (c: DialectClient) => Promise<unkno
     ["projects", (c) => c.addUsersBulk([{ email: "ada@example.com" }])],
 ];
 
-const ECHOES: { label: string; type: new (...args: never[]) => TenantUsersError; answer: (quoted: string, dialect: Connection["dialect"]) => Answer }[] = [
-    { label: "a 401 whose message quotes the credentials", type: AuthenticationError,
-        answer: (q) => ({ status: 401, body: { error: { code: "unauthorized", message: `unknown credentials ${q}` } } }) },
-    { label: "a 500 HTML page that starts with the credentials", type: VendorError,
-        answer: (q) => ({ status: 500, headers: { "content-type": "text/html" }, body: `${q} <html>upstream error</html>` }) },
-    { label: "a 400 whose vendor code is the credentials", type: VendorError,
-        answer: (q) => ({ status: 400, body: { error: { code: q, message: "bad request" } } }) },
+const ECHOES: {
+    label: string;
+    type: new (...args: never[]) => TenantUsersError;
+    answer: (quoted: string, dialect: Connection["dialect"]) => Answer;
+}[] = [
+    {
+        label: "a 401 whose message quotes the credentials",
+        type: AuthenticationError,
+        answer: (q) => ({ status: 401, body: { error: { code: "unauthorized", message: `unknown credentials ${q}` } } }),
+    },
+    {
+        label: "a 500 HTML page that starts with the credentials",
+        type: VendorError,
+        answer: (q) => ({ status: 500, headers: { "content-type": "text/html" }, body: `${q} <html>upstream error</html>` }),
+    },
+    {
+        label: "a 400 whose vendor code is the credentials",
+        type: VendorError,
+        answer: (q) => ({ status: 400, body: { error: { code: q, message: "bad request" } } }),
+    },
     // A success with a non-JSON body is no error (the vendor committed): its warning is checked in answer-variants.test.ts.
 ];
 
@@ -60,13 +77,23 @@ describe("credentials without a key shape in dialect client errors", () => {
         for (const value of VALUES) expect(redact(`said ${value}`)).to.equal(`said ${value}`);
     });
 
-    async function failure(dialect: Connection["dialect"], call: (c: DialectClient) => Promise<unknown>, answer: (quoted: string, dialect: Connection["dialect"]) => Answer): Promise<unknown> {
+    async function failure(
+        dialect: Connection["dialect"],
+        call: (c: DialectClient) => Promise<unknown>,
+        answer: (quoted: string, dialect: Connection["dialect"]) => Answer,
+    ): Promise<unknown> {
         server = await startScriptServer((r) => answer(echoed(r), dialect));
         const baseUrl = `${server.url}/${dialect}`;
         http = new HttpClient({ baseUrl, maxAttempts: 1, sleep: recordingSleep().sleep });
-        const creds = dialect === "projects" ? { secretKey: CREDENTIALS.secretKey } : { apiKey: CREDENTIALS.apiKey, apiSecret: CREDENTIALS.apiSecret };
+        const creds =
+            dialect === "projects"
+                ? { secretKey: CREDENTIALS.secretKey }
+                : { apiKey: CREDENTIALS.apiKey, apiSecret: CREDENTIALS.apiSecret };
         const client = createDialectClient({ dialect, baseUrl, ...creds }, http);
-        const error = await call(client).then((value) => ({ resolved: value }), (err: unknown) => err);
+        const error = await call(client).then(
+            (value) => ({ resolved: value }),
+            (err: unknown) => err,
+        );
         await http.close();
         await server.close();
         http = server = undefined;
@@ -79,7 +106,10 @@ describe("credentials without a key shape in dialect client errors", () => {
                 const error = await failure(dialect, call, echo.answer);
                 expect(error, `${dialect}: ${inspect(error)}`).to.be.instanceOf(echo.type);
                 const text = renderings(error) + String((error as TenantUsersError).vendorCode ?? "");
-                expect(VALUES.filter((v) => text.includes(v)), `${dialect}: ${text}`).to.deep.equal([]);
+                expect(
+                    VALUES.filter((v) => text.includes(v)),
+                    `${dialect}: ${text}`,
+                ).to.deep.equal([]);
                 // The echo did reach the error: what stands in its place is the redaction mark.
                 expect(text, dialect).to.include("[redacted]");
             }
@@ -87,8 +117,11 @@ describe("credentials without a key shape in dialect client errors", () => {
     }
 
     it("keeps the credentials out of a list refusal naming the users field", async () => {
-        const error = await failure("projects", (c) => c.addUsersBulk([{ email: "ada@example.com" }]),
-            (q) => ({ status: 400, body: { error: { code: "too_many_users", message: `key ${q} may send fewer`, param: "users" } } }));
+        const error = await failure(
+            "projects",
+            (c) => c.addUsersBulk([{ email: "ada@example.com" }]),
+            (q) => ({ status: 400, body: { error: { code: "too_many_users", message: `key ${q} may send fewer`, param: "users" } } }),
+        );
         expect(error).to.be.instanceOf(ValidationError);
         expect(VALUES.filter((v) => renderings(error).includes(v))).to.deep.equal([]);
     });

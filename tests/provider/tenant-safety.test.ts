@@ -16,34 +16,51 @@ import { UNKNOWN } from "../../provider/runtime/unknown";
 
 const source = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const projects = (secretKey: string, extra: Record<string, string> = {}) => ({
-    "tenant-users:dialect": "projects", "tenant-users:baseUrl": "http://127.0.0.1:9/projects", "tenant-users:secretKey": secretKey, ...extra,
+    "tenant-users:dialect": "projects",
+    "tenant-users:baseUrl": "http://127.0.0.1:9/projects",
+    "tenant-users:secretKey": secretKey,
+    ...extra,
 });
 // Not key-shaped, so no pattern redactor could hide it by accident.
 const PLAIN_SECRET = "correct horse battery staple 42";
 
 describe("credentials of named connections", () => {
     it("never fills a named connection's missing key from the vendors' environment variables", () => {
-        const s = parseSettings(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "https://p.example/projects" } }) }),
-            { PROJECTS_SECRET_KEY: "sk_live_from_the_shell" });
+        const s = parseSettings(
+            source({
+                "tenant-users:connections": JSON.stringify({ acme: { dialect: "projects", baseUrl: "https://p.example/projects" } }),
+            }),
+            { PROJECTS_SECRET_KEY: "sk_live_from_the_shell" },
+        );
         expect(s.connections.get("acme")!.secretKey).to.equal(undefined);
     });
 
     it("still fills the default connection's keys from the vendors' environment variables", () => {
-        const s = parseSettings(source({ "tenant-users:dialect": "projects", "tenant-users:baseUrl": "https://p.example/projects" }), { PROJECTS_SECRET_KEY: "sk_test_env" });
+        const s = parseSettings(source({ "tenant-users:dialect": "projects", "tenant-users:baseUrl": "https://p.example/projects" }), {
+            PROJECTS_SECRET_KEY: "sk_test_env",
+        });
         expect(s.connections.get("default")!.secretKey).to.equal("sk_test_env");
     });
 
     it("fails check of a named connection without its key, naming the connection and the key", () => {
-        configureFrom(source({ "tenant-users:connections": JSON.stringify({ acme: { dialect: "zquence", baseUrl: "https://z.example", apiKey: "k" } }) }));
+        configureFrom(
+            source({
+                "tenant-users:connections": JSON.stringify({ acme: { dialect: "zquence", baseUrl: "https://z.example", apiKey: "k" } }),
+            }),
+        );
         const checked = checkConnection("acme");
         expect(checked.ok).to.equal(false);
         const reason = checked.ok ? "" : checked.failure.reason;
-        expect(reason).to.include('connection "acme"').and.to.include("apiSecret").and.to.include("tenant-users:connections.acme.apiSecret");
+        expect(reason)
+            .to.include('connection "acme"')
+            .and.to.include("apiSecret")
+            .and.to.include("tenant-users:connections.acme.apiSecret");
     });
 });
 
 describe("plain http", () => {
-    const withBaseUrl = (baseUrl: string) => () => parseSettings(source({ "tenant-users:dialect": "zquence", "tenant-users:baseUrl": baseUrl }), {});
+    const withBaseUrl = (baseUrl: string) => () =>
+        parseSettings(source({ "tenant-users:dialect": "zquence", "tenant-users:baseUrl": baseUrl }), {});
 
     it("refuses an http:// base URL to a host that is not this machine, naming the key and the reason", () => {
         expect(withBaseUrl("http://api.zquence.com")).to.throw(/tenant-users:baseUrl .*plain http:\/\/.*https:\/\/api\.zquence\.com/);
@@ -61,8 +78,16 @@ describe("plain http", () => {
 
     it("refuses a base URL carrying credentials in it, without repeating them", () => {
         for (const scheme of ["https", "http"]) {
-            const error = (() => { try { withBaseUrl(`${scheme}://user:hunter2secret@api.zquence.com`)(); } catch (e) { return e as Error; } })();
-            expect(error?.message).to.match(/must not carry credentials/).and.not.to.include("hunter2secret");
+            const error = (() => {
+                try {
+                    withBaseUrl(`${scheme}://user:hunter2secret@api.zquence.com`)();
+                } catch (e) {
+                    return e as Error;
+                }
+            })();
+            expect(error?.message)
+                .to.match(/must not carry credentials/)
+                .and.not.to.include("hunter2secret");
         }
     });
 
@@ -71,8 +96,16 @@ describe("plain http", () => {
     });
 
     it("reserves the connection name default for the top-level connection", () => {
-        expect(() => parseSettings(source({ "tenant-users:connections": JSON.stringify({ default: { dialect: "projects", baseUrl: "https://p.example", secretKey: "sk_live_x" } }) }), {}))
-            .to.throw(/tenant-users:connections.default is reserved/);
+        expect(() =>
+            parseSettings(
+                source({
+                    "tenant-users:connections": JSON.stringify({
+                        default: { dialect: "projects", baseUrl: "https://p.example", secretKey: "sk_live_x" },
+                    }),
+                }),
+                {},
+            ),
+        ).to.throw(/tenant-users:connections.default is reserved/);
     });
 });
 
@@ -101,16 +134,27 @@ describe("a target that moves under the same connection name", () => {
     const recordedWith = async (key: string) => {
         configureFrom(source(projects(key)));
         const checked = await roster.check({}, { users: rows, label: "crm" });
-        return { users: pack([["a@x.io", null, null, null, "c", null]]), connection: "default", dialect: "projects", invalid: [], target: checked.inputs.target } as any;
+        return {
+            users: pack([["a@x.io", null, null, null, "c", null]]),
+            connection: "default",
+            dialect: "projects",
+            invalid: [],
+            target: checked.inputs.target,
+        } as any;
     };
 
     it("fails the roster's diff on a move from TEST to LIVE, naming both and the line that accepts it", async () => {
         const olds = await recordedWith("sk_test_aaaaaaaa");
         configureFrom(source(projects("sk_live_aaaaaaaa")));
         const news = (await roster.check({}, { users: rows, label: "crm" })).inputs as any;
-        const error = await roster.diff("r", olds, news).then(() => undefined, (e: Error) => e);
+        const error = await roster.diff("r", olds, news).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(error?.message).to.match(/now writes to LIVE \(projects LIVE .*\), moved from TEST \(projects TEST /);
-        expect(error?.message).to.include(`pulumi config set tenant-users:acceptLiveTarget ${targetOf({ dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_aaaaaaaa" }).keys}`);
+        expect(error?.message).to.include(
+            `pulumi config set tenant-users:acceptLiveTarget ${targetOf({ dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_aaaaaaaa" }).keys}`,
+        );
     });
 
     it("replaces the roster on a move to LIVE once that LIVE target is accepted", async () => {
@@ -122,19 +166,44 @@ describe("a target that moves under the same connection name", () => {
     });
 
     it("refuses a move into LIVE made by naming another connection", async () => {
-        configureFrom(source({ ...projects("sk_test_aaaaaaaa"), "tenant-users:connections": JSON.stringify({ prod: { dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_cccccccc" } }) }));
+        configureFrom(
+            source({
+                ...projects("sk_test_aaaaaaaa"),
+                "tenant-users:connections": JSON.stringify({
+                    prod: { dialect: "projects", baseUrl: "http://127.0.0.1:9/projects", secretKey: "sk_live_cccccccc" },
+                }),
+            }),
+        );
         const before = (await user.check({}, { email: "a@x.io", idempotencyScope: "p/s/ada" })).inputs as any;
         const after = (await user.check({}, { email: "a@x.io", connection: "prod", idempotencyScope: "p/s/ada" })).inputs as any;
-        const olds = { email: "a@x.io", status: "created", connection: "default", dialect: "projects", idempotencyScope: "p/s/ada", target: before.target } as any;
-        const error = await user.diff("id", olds, after).then(() => undefined, (e: Error) => e);
+        const olds = {
+            email: "a@x.io",
+            status: "created",
+            connection: "default",
+            dialect: "projects",
+            idempotencyScope: "p/s/ada",
+            target: before.target,
+        } as any;
+        const error = await user.diff("id", olds, after).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(error?.message).to.match(/TenantUser ada: connection "prod" now writes to LIVE/);
     });
 
     it("refuses to record a LIVE target for state that records none (an earlier version's)", async () => {
         configureFrom(source(projects("sk_live_aaaaaaaa")));
         const news = (await roster.check({}, { users: rows, label: "crm" })).inputs as any;
-        const olds = { users: pack([["a@x.io", null, null, null, "c", null]]), connection: "default", dialect: "projects", invalid: [] } as any;
-        const error = await roster.diff("r", olds, news).then(() => undefined, (e: Error) => e);
+        const olds = {
+            users: pack([["a@x.io", null, null, null, "c", null]]),
+            connection: "default",
+            dialect: "projects",
+            invalid: [],
+        } as any;
+        const error = await roster.diff("r", olds, news).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(error?.message).to.match(/moved from a target this state does not record/);
     });
 
@@ -143,7 +212,14 @@ describe("a target that moves under the same connection name", () => {
         const before = (await user.check({}, { email: "a@x.io", idempotencyScope: "s" })).inputs as any;
         configureFrom(source(projects("sk_test_bbbbbbbb")));
         const after = (await user.check({}, { email: "a@x.io", idempotencyScope: "s" })).inputs as any;
-        const olds = { email: "a@x.io", status: "created", connection: "default", dialect: "projects", idempotencyScope: "s", target: before.target } as any;
+        const olds = {
+            email: "a@x.io",
+            status: "created",
+            connection: "default",
+            dialect: "projects",
+            idempotencyScope: "s",
+            target: before.target,
+        } as any;
         expect(await user.diff("a@x.io", olds, after)).to.deep.include({ changes: true, replaces: ["target"] });
     });
 });
@@ -159,7 +235,12 @@ describe("a connection named by another resource's output", () => {
 describe("personal data in state", () => {
     it("gives a TenantUser an id that is not its email", async () => {
         configureFrom(source(projects("sk_test_aaaaaaaa", { "tenant-users:maxAttempts": "1" })));
-        const err = await tenantUser.create({ email: "ada@example.com", idempotencyScope: "p/s/ada", target: "t", __provider: "p" } as any).then(() => undefined, (e: any) => e);
+        const err = await tenantUser
+            .create({ email: "ada@example.com", idempotencyScope: "p/s/ada", target: "t", __provider: "p" } as any)
+            .then(
+                () => undefined,
+                (e: any) => e,
+            );
         // Nothing listens on port 9: the add fails without an answer and is recorded unsettled, under its id.
         expect(err?.id).to.match(/^tu-[0-9a-f]{24}$/);
         expect(err?.id).to.not.include("ada");
@@ -180,10 +261,21 @@ describe("emails in errors", () => {
 
     it("masks the email in an error thrown by diff, message and stack, when logEmails is masked", async () => {
         configureFrom(source(projects("sk_test_aaaaaaaa", { "tenant-users:logEmails": "masked" })));
-        const olds = { email: "ada@example.com", status: "created", connection: "default", dialect: "projects", idempotencyScope: "p/s/ada.hidden@example.com", target: "projects TEST http://127.0.0.1:9/projects · keys 000000000000" } as any;
+        const olds = {
+            email: "ada@example.com",
+            status: "created",
+            connection: "default",
+            dialect: "projects",
+            idempotencyScope: "p/s/ada.hidden@example.com",
+            target: "projects TEST http://127.0.0.1:9/projects · keys 000000000000",
+        } as any;
         configureFrom(source(projects("sk_live_aaaaaaaa", { "tenant-users:logEmails": "masked" })));
-        const news = (await tenantUser.check({}, { email: "ada@example.com", idempotencyScope: "p/s/ada.hidden@example.com" })).inputs as any;
-        const error = await tenantUser.diff("id", olds, news).then(() => undefined, (e: Error) => e);
+        const news = (await tenantUser.check({}, { email: "ada@example.com", idempotencyScope: "p/s/ada.hidden@example.com" }))
+            .inputs as any;
+        const error = await tenantUser.diff("id", olds, news).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         expect(error?.message).to.include("a***@example.com");
         expect(`${error?.message}\n${error?.stack}`).to.not.include("ada.hidden@");
     });
@@ -198,7 +290,9 @@ describe("emails in messages", () => {
 
     it("masks every email in a message when logEmails is masked", () => {
         setEmailLogging("masked");
-        expect(scrubEmails("+ 2 to add: ada@example.com, bob@corp.example.org")).to.equal("+ 2 to add: a***@example.com, b***@corp.example.org");
+        expect(scrubEmails("+ 2 to add: ada@example.com, bob@corp.example.org")).to.equal(
+            "+ 2 to add: a***@example.com, b***@corp.example.org",
+        );
     });
 
     it("leaves no email in a message when logEmails is count", () => {
@@ -207,6 +301,8 @@ describe("emails in messages", () => {
     });
 
     it("refuses an unknown logEmails value, naming the choices", () => {
-        expect(() => parseSettings(source({ "tenant-users:logEmails": "some" }), {})).to.throw(/tenant-users:logEmails must be one of full, masked, count/);
+        expect(() => parseSettings(source({ "tenant-users:logEmails": "some" }), {})).to.throw(
+            /tenant-users:logEmails must be one of full, masked, count/,
+        );
     });
 });

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import { createServer, Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDialectClient } from "../../provider/dialects";
 import type { Connection, DialectClient, UserOutcome } from "../../provider/dialects";
@@ -14,7 +14,7 @@ import { pack, unpack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { configureFrom } from "../../provider/runtime/connections";
 import { UNKNOWN } from "../../provider/runtime/user-controller";
-import { formatResult, HTML_PAGE, malformedAnswers, malformedRequests, ScenarioResult } from "./scenarios";
+import { formatResult, HTML_PAGE, malformedAnswers, malformedRequests, type ScenarioResult } from "./scenarios";
 
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 400);
 const REQUESTS = Number(process.env.RELIABILITY_MALFORMED_REQUESTS ?? 10_000);
@@ -78,7 +78,20 @@ describe("check on generated resource arguments (fast-check)", function () {
     const anyValue = fc.oneof(
         fc.string({ maxLength: 40 }),
         fc.emailAddress(),
-        fc.constantFrom("", " ", "\u0000", "a@b", "ADA@Example.COM ", "ada@example.com", "+14155552671", "gb", "GB", "ZZ", "x".repeat(300), UNKNOWN),
+        fc.constantFrom(
+            "",
+            " ",
+            "\u0000",
+            "a@b",
+            "ADA@Example.COM ",
+            "ada@example.com",
+            "+14155552671",
+            "gb",
+            "GB",
+            "ZZ",
+            "x".repeat(300),
+            UNKNOWN,
+        ),
         fc.integer(),
         fc.double(),
         fc.boolean(),
@@ -88,11 +101,17 @@ describe("check on generated resource arguments (fast-check)", function () {
         fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
     );
     const connection = fc.oneof(fc.constant(undefined), fc.constantFrom("gs", "pj", "nope", "__proto__", "constructor"), anyValue);
-    const extraKeys = fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("__proto__", "constructor", "toString", "mail", "Email", "tel")), anyValue, { maxKeys: 2 });
-    const userArgs = fc.tuple(
-        fc.record({ email: anyValue, name: anyValue, phone: anyValue, country: anyValue, connection }, { requiredKeys: [] }),
-        extraKeys,
-    ).map(([known, extra]) => viaEngine({ ...extra, ...known, idempotencyScope: "proj/stack/user" }));
+    const extraKeys = fc.dictionary(
+        fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("__proto__", "constructor", "toString", "mail", "Email", "tel")),
+        anyValue,
+        { maxKeys: 2 },
+    );
+    const userArgs = fc
+        .tuple(
+            fc.record({ email: anyValue, name: anyValue, phone: anyValue, country: anyValue, connection }, { requiredKeys: [] }),
+            extraKeys,
+        )
+        .map(([known, extra]) => viaEngine({ ...extra, ...known, idempotencyScope: "proj/stack/user" }));
 
     /**
      * What reaches `check`: the engine carries inputs as a protobuf Struct, so values are JSON-like
@@ -114,37 +133,52 @@ describe("check on generated resource arguments (fast-check)", function () {
     }
 
     it("returns inputs and failures for any TenantUser arguments, never throwing", async () => {
-        await fc.assert(fc.asyncProperty(userArgs, async (args) => {
-            isWellFormed(await tenantUser.check({}, args));
-        }), { numRuns: RUNS, seed: 42 });
+        await fc.assert(
+            fc.asyncProperty(userArgs, async (args) => {
+                isWellFormed(await tenantUser.check({}, args));
+            }),
+            { numRuns: RUNS, seed: 42 },
+        );
     });
 
     it("gives every refused TenantUser argument a failure naming a property", async () => {
-        await fc.assert(fc.asyncProperty(userArgs, async (args) => {
-            const r = await tenantUser.check({}, args);
-            if (r.failures!.length === 0) return;
-            const named = new Set(["email", "name", "phone", "country", "connection", "user", ...Object.keys(args)]);
-            for (const f of r.failures!) expect([...named], `${f.property}: ${f.reason}`).to.include(f.property);
-        }), { numRuns: RUNS, seed: 43 });
+        await fc.assert(
+            fc.asyncProperty(userArgs, async (args) => {
+                const r = await tenantUser.check({}, args);
+                if (r.failures!.length === 0) return;
+                const named = new Set(["email", "name", "phone", "country", "connection", "user", ...Object.keys(args)]);
+                for (const f of r.failures!) expect([...named], `${f.property}: ${f.reason}`).to.include(f.property);
+            }),
+            { numRuns: RUNS, seed: 43 },
+        );
     });
 
     it("accepts its own normalized TenantUser inputs unchanged (check is idempotent)", async () => {
-        await fc.assert(fc.asyncProperty(userArgs, async (args) => {
-            const first = await tenantUser.check({}, args);
-            const hasUnknown = Object.values(first.inputs).includes(UNKNOWN);
-            if (first.failures!.length > 0 || hasUnknown) return;
-            const second = await tenantUser.check({}, first.inputs);
-            expect(second.failures, JSON.stringify(first.inputs)).to.deep.equal([]);
-            expect(second.inputs).to.deep.equal(first.inputs);
-            expect(first.inputs.email).to.equal(String(first.inputs.email).trim().toLowerCase());
-        }), { numRuns: RUNS, seed: 44 });
+        await fc.assert(
+            fc.asyncProperty(userArgs, async (args) => {
+                const first = await tenantUser.check({}, args);
+                const hasUnknown = Object.values(first.inputs).includes(UNKNOWN);
+                if (first.failures!.length > 0 || hasUnknown) return;
+                const second = await tenantUser.check({}, first.inputs);
+                expect(second.failures, JSON.stringify(first.inputs)).to.deep.equal([]);
+                expect(second.inputs).to.deep.equal(first.inputs);
+                expect(first.inputs.email).to.equal(String(first.inputs.email).trim().toLowerCase());
+            }),
+            { numRuns: RUNS, seed: 44 },
+        );
     });
 
     it("accepts every address of fast-check's emailAddress() that fits in 254 characters", async () => {
-        await fc.assert(fc.asyncProperty(fc.emailAddress().filter((e) => e.length <= 254), async (email) => {
-            const r = await tenantUser.check({}, { email, idempotencyScope: "p/s/u" });
-            expect(r.failures, email).to.deep.equal([]);
-        }), { numRuns: RUNS, seed: 45 });
+        await fc.assert(
+            fc.asyncProperty(
+                fc.emailAddress().filter((e) => e.length <= 254),
+                async (email) => {
+                    const r = await tenantUser.check({}, { email, idempotencyScope: "p/s/u" });
+                    expect(r.failures, email).to.deep.equal([]);
+                },
+            ),
+            { numRuns: RUNS, seed: 45 },
+        );
     });
 
     const rowLike = fc.oneof(
@@ -152,31 +186,52 @@ describe("check on generated resource arguments (fast-check)", function () {
         fc.record({ email: fc.emailAddress(), name: fc.string({ minLength: 1, maxLength: 30 }) }),
         fc.jsonValue({ maxDepth: 2 }),
     );
-    const rosterArgs = fc.record({
-        rows: fc.array(rowLike, { maxLength: 25 }),
-        chunkSize: fc.oneof(fc.constant(undefined), fc.integer({ min: -5, max: 20_000 }), anyValue),
-        concurrency: fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 20 }), anyValue),
-        onInvalid: fc.oneof(fc.constant(undefined), fc.constantFrom("fail", "report", "ignore"), anyValue),
-        connection,
-    }, { requiredKeys: ["rows"] });
+    const rosterArgs = fc.record(
+        {
+            rows: fc.array(rowLike, { maxLength: 25 }),
+            chunkSize: fc.oneof(fc.constant(undefined), fc.integer({ min: -5, max: 20_000 }), anyValue),
+            concurrency: fc.oneof(fc.constant(undefined), fc.integer({ min: -2, max: 20 }), anyValue),
+            onInvalid: fc.oneof(fc.constant(undefined), fc.constantFrom("fail", "report", "ignore"), anyValue),
+            connection,
+        },
+        { requiredKeys: ["rows"] },
+    );
 
     /** What the TenantUserRoster class sends: the rows packed into one string. */
-    const rosterInputs = (a: any) => viaEngine({ users: pack({ rows: a.rows }), summary: "s", label: "crm", chunkSize: a.chunkSize, concurrency: a.concurrency, onInvalid: a.onInvalid, connection: a.connection });
+    const rosterInputs = (a: any) =>
+        viaEngine({
+            users: pack({ rows: a.rows }),
+            summary: "s",
+            label: "crm",
+            chunkSize: a.chunkSize,
+            concurrency: a.concurrency,
+            onInvalid: a.onInvalid,
+            connection: a.connection,
+        });
 
     it("returns inputs and failures for any roster arguments, never throwing", async () => {
-        await fc.assert(fc.asyncProperty(rosterArgs, async (a) => {
-            isWellFormed(await tenantUserRoster.check({}, rosterInputs(a)));
-        }), { numRuns: RUNS, seed: 46 });
+        await fc.assert(
+            fc.asyncProperty(rosterArgs, async (a) => {
+                isWellFormed(await tenantUserRoster.check({}, rosterInputs(a)));
+            }),
+            { numRuns: RUNS, seed: 46 },
+        );
     });
 
     it("keeps each email once among a checked roster's users", async () => {
-        await fc.assert(fc.asyncProperty(rosterArgs, async (a) => {
-            const r = await tenantUserRoster.check({}, { ...rosterInputs(a), onInvalid: "report", chunkSize: undefined, concurrency: undefined });
-            if (typeof r.inputs.users !== "string" || r.failures!.length) return;
-            const desired = unpack<{ users: { email: string }[] }>(r.inputs.users);
-            const emails = desired.users.map((u) => u.email);
-            expect(new Set(emails).size, emails.join(",")).to.equal(emails.length);
-        }), { numRuns: RUNS, seed: 47 });
+        await fc.assert(
+            fc.asyncProperty(rosterArgs, async (a) => {
+                const r = await tenantUserRoster.check(
+                    {},
+                    { ...rosterInputs(a), onInvalid: "report", chunkSize: undefined, concurrency: undefined },
+                );
+                if (typeof r.inputs.users !== "string" || r.failures!.length) return;
+                const desired = unpack<{ users: { email: string }[] }>(r.inputs.users);
+                const emails = desired.users.map((u) => u.email);
+                expect(new Set(emails).size, emails.join(",")).to.equal(emails.length);
+            }),
+            { numRuns: RUNS, seed: 47 },
+        );
     });
 
     // Regression: both controllers once ran `String(news.connection)`, which throws for a JSON object
@@ -212,18 +267,38 @@ describe("check on generated resource arguments (fast-check)", function () {
 describe(`${REQUESTS.toLocaleString("en-US")} malformed HTTP requests at the emulator`, function () {
     this.timeout(300_000);
     let r: ScenarioResult;
-    before(async () => { r = await malformedRequests({ count: REQUESTS }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await malformedRequests({ count: REQUESTS });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("answers every one with a 4xx JSON error envelope", () => {
         expect(r.details.non4xxOrNotJson, JSON.stringify(r.details.examples)).to.equal(0);
-        expect(Object.keys(r.details.byStatus as object).every((s) => Number(s) >= 400 && Number(s) < 500), JSON.stringify(r.details.byStatus)).to.equal(true);
+        expect(
+            Object.keys(r.details.byStatus as object).every((s) => Number(s) >= 400 && Number(s) < 500),
+            JSON.stringify(r.details.byStatus),
+        ).to.equal(true);
     });
 
     it("covers every kind of malformation the generator knows", () => {
         expect(Object.keys(r.details.byKind as object)).to.include.members([
-            "no-credentials", "wrong-credentials", "media-type", "truncated-json", "invalid-json", "binary", "wrong-shape",
-            "too-many", "idempotency-key", "unknown-route", "wrong-method", "control", "raw", "empty-body", "too-large",
+            "no-credentials",
+            "wrong-credentials",
+            "media-type",
+            "truncated-json",
+            "invalid-json",
+            "binary",
+            "wrong-shape",
+            "too-many",
+            "idempotency-key",
+            "unknown-route",
+            "wrong-method",
+            "control",
+            "raw",
+            "empty-body",
+            "too-large",
         ]);
     });
 
@@ -248,11 +323,19 @@ const BAD_ANSWERS: { label: string; status: number; body: string; contentType?: 
     { label: "a JSON array", status: 200, body: "[1,2,3]" },
     { label: "numbers as strings", status: 200, body: '{"created": "1", "skipped": "0", "failed": []}' },
     { label: "counts that do not add up", status: 200, body: '{"created": 7, "skipped": 0, "failed": []}' },
-    { label: "a failed row pointing past the request", status: 200, body: '{"created": 0, "skipped": 0, "failed": [{"index": 9, "email": null, "error": "email_invalid"}]}' },
+    {
+        label: "a failed row pointing past the request",
+        status: 200,
+        body: '{"created": 0, "skipped": 0, "failed": [{"index": 9, "email": null, "error": "email_invalid"}]}',
+    },
     { label: "a single answer with a numeric id", status: 201, body: '{"id": 42, "email": "ada@example.com", "status": "created"}' },
     { label: "a single answer about another user", status: 201, body: '{"id": "usr_1", "email": "eve@example.com", "status": "created"}' },
     { label: "a projects answer with created as a string", status: 201, body: '{"data": {"created": "all", "issues": []}}' },
-    { label: "a projects answer that forgets the user", status: 201, body: '{"data": {"created": [], "issues": []}, "summary": {"requested": 1}}' },
+    {
+        label: "a projects answer that forgets the user",
+        status: 201,
+        body: '{"data": {"created": [], "issues": []}, "summary": {"requested": 1}}',
+    },
     { label: "an unexpected 2xx status", status: 204, body: "" },
 ];
 
@@ -260,7 +343,9 @@ describe("malformed vendor answers at the dialect clients", function () {
     this.timeout(120_000);
     let vendor: FakeVendor;
     const https: HttpClient[] = [];
-    before(async () => { vendor = await FakeVendor.start(); });
+    before(async () => {
+        vendor = await FakeVendor.start();
+    });
     after(async () => {
         for (const h of https) await h.close();
         await vendor.close();
@@ -275,7 +360,11 @@ describe("malformed vendor answers at the dialect clients", function () {
 
     const calls: { dialect: Connection["dialect"]; endpoint: string; call: (c: DialectClient) => Promise<unknown> }[] = [
         { dialect: "zquence", endpoint: "POST /v1/tenants/add-user", call: (c) => c.addUser({ email: "ada@example.com" }, "k-1") },
-        { dialect: "geldstuck", endpoint: "POST /v1/tenants/add-user-bulk", call: (c) => c.addUsersBulk([{ email: "ada@example.com" }, { email: "bob@example.com" }]) },
+        {
+            dialect: "geldstuck",
+            endpoint: "POST /v1/tenants/add-user-bulk",
+            call: (c) => c.addUsersBulk([{ email: "ada@example.com" }, { email: "bob@example.com" }]),
+        },
         { dialect: "projects", endpoint: "POST /v1/users", call: (c) => c.addUsersBulk([{ email: "ada@example.com" }]) },
     ];
 
@@ -287,7 +376,10 @@ describe("malformed vendor answers at the dialect clients", function () {
             it(`meets ${bad.label} with a VendorError naming the dialect, the endpoint, the status and the attempts`, async () => {
                 vendor.answer = bad;
                 for (const { dialect, endpoint, call } of calls) {
-                    const error = await call(client(dialect)).then((v) => expect.fail(`${dialect}: resolved with ${JSON.stringify(v)}`), (err: unknown) => err);
+                    const error = await call(client(dialect)).then(
+                        (v) => expect.fail(`${dialect}: resolved with ${JSON.stringify(v)}`),
+                        (err: unknown) => err,
+                    );
                     expect(error, `${dialect}: ${String(error)}`).to.be.instanceOf(VendorError);
                     expect(error, dialect).to.deep.include({ dialect, endpoint, status: bad.status, attempts: 2 });
                     expect((error as Error).message).to.include(endpoint);
@@ -300,7 +392,10 @@ describe("malformed vendor answers at the dialect clients", function () {
         it(`meets ${bad.label} with a MalformedResponseError naming the dialect and the endpoint, or one outcome per user sent`, async () => {
             vendor.answer = bad;
             for (const { dialect, endpoint, call } of calls) {
-                const result = await call(client(dialect)).then((value) => ({ value }), (error: unknown) => ({ error }));
+                const result = await call(client(dialect)).then(
+                    (value) => ({ value }),
+                    (error: unknown) => ({ error }),
+                );
                 if ("error" in result) {
                     expect(result.error, `${dialect}: ${String(result.error)}`).to.be.instanceOf(MalformedResponseError);
                     expect(result.error, dialect).to.deep.include({ dialect, endpoint, status: bad.status, attempts: 1 });
@@ -308,10 +403,16 @@ describe("malformed vendor answers at the dialect clients", function () {
                     continue;
                 }
                 const outcomes = [result.value].flat() as UserOutcome[];
-                expect(outcomes.map((o) => o.email), dialect).to.deep.equal(sentBy[dialect]);
+                expect(
+                    outcomes.map((o) => o.email),
+                    dialect,
+                ).to.deep.equal(sentBy[dialect]);
                 for (const o of outcomes) {
                     expect(o.kind, `${dialect}: ${JSON.stringify(o)}`).to.be.oneOf(["created", "adopted", "present"]);
-                    if (o.kind === "present") expect(o.warning, `${dialect}: ${JSON.stringify(o)}`).to.be.a("string").and.include(dialect);
+                    if (o.kind === "present")
+                        expect(o.warning, `${dialect}: ${JSON.stringify(o)}`)
+                            .to.be.a("string")
+                            .and.include(dialect);
                 }
             }
         });
@@ -321,18 +422,21 @@ describe("malformed vendor answers at the dialect clients", function () {
         const gs = client("geldstuck");
         const pj = client("projects");
         const sent = [{ email: "ada@example.com" }, { email: "bob@example.com" }];
-        await fc.assert(fc.asyncProperty(fc.jsonValue(), fc.constantFrom(200, 201, 207), async (body, status) => {
-            vendor.answer = { status, body: JSON.stringify(body) };
-            for (const c of [gs, pj]) {
-                try {
-                    const out = await c.addUsersBulk(sent);
-                    expect(out.map((o) => o.email)).to.deep.equal(sent.map((u) => u.email));
-                } catch (err) {
-                    expect(err, String(err)).to.be.instanceOf(TenantUsersError);
-                    expect((err as Error).message).to.match(/POST \/v1\/(tenants\/add-user-bulk|users)/);
+        await fc.assert(
+            fc.asyncProperty(fc.jsonValue(), fc.constantFrom(200, 201, 207), async (body, status) => {
+                vendor.answer = { status, body: JSON.stringify(body) };
+                for (const c of [gs, pj]) {
+                    try {
+                        const out = await c.addUsersBulk(sent);
+                        expect(out.map((o) => o.email)).to.deep.equal(sent.map((u) => u.email));
+                    } catch (err) {
+                        expect(err, String(err)).to.be.instanceOf(TenantUsersError);
+                        expect((err as Error).message).to.match(/POST \/v1\/(tenants\/add-user-bulk|users)/);
+                    }
                 }
-            }
-        }), { numRuns: Math.min(RUNS, 200), seed: 48 });
+            }),
+            { numRuns: Math.min(RUNS, 200), seed: 48 },
+        );
     });
 });
 
@@ -340,8 +444,12 @@ describe("malformed vendor answers at the controllers", function () {
     this.timeout(120_000);
     let vendor: FakeVendor;
     let n = 0;
-    before(async () => { vendor = await FakeVendor.start(); });
-    after(async () => { await vendor.close(); });
+    before(async () => {
+        vendor = await FakeVendor.start();
+    });
+    after(async () => {
+        await vendor.close();
+    });
 
     /** A fresh named connection per case: the runtime caches live connections by name. */
     function connection(dialect: Connection["dialect"]): string {
@@ -357,7 +465,15 @@ describe("malformed vendor answers at the controllers", function () {
     it("fails a roster create on an HTML page, recording no user and naming the endpoint", async () => {
         vendor.answer = { status: 200, body: HTML_PAGE, contentType: "text/html" };
         const conn = connection("zquence");
-        const checked = await tenantUserRoster.check({}, { users: pack({ rows: [{ email: "ada@example.com" }, { email: "bob@example.com" }] }), summary: "s", label: "crm", connection: conn });
+        const checked = await tenantUserRoster.check(
+            {},
+            {
+                users: pack({ rows: [{ email: "ada@example.com" }, { email: "bob@example.com" }] }),
+                summary: "s",
+                label: "crm",
+                connection: conn,
+            },
+        );
         let error: any;
         try {
             await tenantUserRoster.create(checked.inputs as any);
@@ -387,7 +503,10 @@ describe("malformed vendor answers at the controllers", function () {
     it("fails a projects roster on wrong types without recording the users it sent", async () => {
         vendor.answer = { status: 201, body: '{"data": {"created": [{"id": 7, "email": null}], "issues": "none"}}' };
         const conn = connection("projects");
-        const checked = await tenantUserRoster.check({}, { users: pack({ rows: [{ email: "ada@example.com" }] }), summary: "s", label: "crm", connection: conn });
+        const checked = await tenantUserRoster.check(
+            {},
+            { users: pack({ rows: [{ email: "ada@example.com" }] }), summary: "s", label: "crm", connection: conn },
+        );
         let error: any;
         try {
             await tenantUserRoster.create(checked.inputs as any);
@@ -402,8 +521,12 @@ describe("malformed vendor answers at the controllers", function () {
 describe("malformed vendor answers through the CLI", function () {
     this.timeout(600_000);
     let r: ScenarioResult;
-    before(async () => { r = await malformedAnswers({ size: 50, kinds: ["html"] }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await malformedAnswers({ size: 50, kinds: ["html"] });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("fails each up with an error naming the endpoint and saying the answer is unusable", () => {
         expect(r.problems.filter((p) => /endpoint|malformed|crash/.test(p))).to.deep.equal([]);

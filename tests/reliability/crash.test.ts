@@ -5,7 +5,7 @@
  * emulator `kill -9`ed mid-bulk and restarted on its database.
  */
 import { expect } from "chai";
-import { crashEmulator, crashRoster, crashUsers, formatResult, ScenarioResult, sidecarRepair } from "./scenarios";
+import { crashEmulator, crashRoster, crashUsers, formatResult, type ScenarioResult, sidecarRepair } from "./scenarios";
 
 const ROSTER = 2000;
 const USERS = 40;
@@ -13,8 +13,12 @@ const USERS = 40;
 describe("pulumi up SIGKILLed in the middle of a roster (the CLI process only)", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await crashRoster({ size: ROSTER, killMode: "cli" }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await crashRoster({ size: ROSTER, killMode: "cli" });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("is killed with some but not all users at the vendor", () => {
         expect(r.details.usersAtKill).to.be.within(1, ROSTER - 1);
@@ -49,8 +53,12 @@ describe("pulumi up SIGKILLed in the middle of a roster (the CLI process only)",
 describe("pulumi up SIGKILLed (with its plugins) in the middle of batched TenantUser creates", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await crashUsers({ size: USERS, killMode: "tree", parallel: 10, confirmNoop: false }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await crashUsers({ size: USERS, killMode: "tree", parallel: 10, confirmNoop: false });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("is killed with some but not all users at the vendor", () => {
         expect(r.details.usersAtKill).to.be.within(1, USERS - 1);
@@ -71,14 +79,17 @@ describe("pulumi up SIGKILLed (with its plugins) in the middle of batched Tenant
     it("sends exactly one invite webhook per user", () => {
         expect(r.webhookReceived).to.equal(USERS);
     });
-
 });
 
 describe("the emulator kill -9ed mid-bulk and restarted on its database", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await crashEmulator({ size: ROSTER, confirmNoop: false }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await crashEmulator({ size: ROSTER, confirmNoop: false });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("is killed with a bulk in flight", () => {
         expect(r.details.bulksInFlightAtKill).to.be.at.least(1);
@@ -104,7 +115,6 @@ describe("the emulator kill -9ed mid-bulk and restarted on its database", functi
         expect(r.webhookReceived).to.equal(ROSTER);
     });
 
-
     it("reports no other problem", () => {
         expect(r.problems).to.deep.equal([]);
     });
@@ -113,7 +123,9 @@ describe("the emulator kill -9ed mid-bulk and restarted on its database", functi
 describe("a checkpoint sidecar emptied by a kill mid-write (file backend)", function () {
     this.timeout(300_000);
     let r: Awaited<ReturnType<typeof sidecarRepair>>;
-    before(async () => { r = await sidecarRepair(); });
+    before(async () => {
+        r = await sidecarRepair();
+    });
 
     it("makes every command fail with failed to load checkpoint: EOF", () => {
         expect(r.brokenExport).to.include("failed to load checkpoint: EOF");

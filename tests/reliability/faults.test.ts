@@ -6,7 +6,7 @@
  * `up` converges.
  */
 import { expect } from "chai";
-import { budgetRoster, budgetUsers, formatResult, ScenarioResult, stormRoster, stormUsers } from "./scenarios";
+import { budgetRoster, budgetUsers, formatResult, type ScenarioResult, stormRoster, stormUsers } from "./scenarios";
 import { attemptsFor, stormFaults } from "./tools";
 
 const ROSTER = 2000;
@@ -19,8 +19,12 @@ const USERS_SEED = 320;
 describe(`a ${ROSTER.toLocaleString("en-US")}-user roster under a fault storm`, function () {
     this.timeout(600_000);
     let r: ScenarioResult;
-    before(async () => { r = await stormRoster({ size: ROSTER, maxAttempts: MAX_ATTEMPTS, seed: ROSTER_SEED }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await stormRoster({ size: ROSTER, maxAttempts: MAX_ATTEMPTS, seed: ROSTER_SEED });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("completes in one up", () => {
         expect(r.problems.filter((p) => p.startsWith("up failed") || p.startsWith("scenario error"))).to.deep.equal([]);
@@ -28,8 +32,10 @@ describe(`a ${ROSTER.toLocaleString("en-US")}-user roster under a fault storm`, 
     });
 
     it("meets 429s in both Retry-After forms, 500s, 503s and drops on both sides of the commit", () => {
-        expect(r.injected, JSON.stringify(r.injected)).to.satisfy((i: ScenarioResult["injected"]) =>
-            i["429"] > 3 && i["500"] > 0 && i["503"] > 0 && i["drop-before"] > 0 && i["drop-after-commit"] > 0);
+        expect(r.injected, JSON.stringify(r.injected)).to.satisfy(
+            (i: ScenarioResult["injected"]) =>
+                i["429"] > 3 && i["500"] > 0 && i["503"] > 0 && i["drop-before"] > 0 && i["drop-after-commit"] > 0,
+        );
     });
 
     it("ends with exactly the intended users at the vendor", () => {
@@ -65,16 +71,22 @@ describe(`a ${ROSTER.toLocaleString("en-US")}-user roster under a fault storm`, 
 describe(`${USERS} TenantUsers under a fault storm`, function () {
     this.timeout(600_000);
     let r: ScenarioResult;
-    before(async () => { r = await stormUsers({ size: USERS, parallel: 10, maxAttempts: MAX_ATTEMPTS, seed: USERS_SEED }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await stormUsers({ size: USERS, parallel: 10, maxAttempts: MAX_ATTEMPTS, seed: USERS_SEED });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("completes in one up", () => {
         expect(r.problems.filter((p) => p.startsWith("up failed") || p.startsWith("scenario error"))).to.deep.equal([]);
     });
 
     it("meets 429s in both Retry-After forms, 500s, 503s and drops on both sides of the commit", () => {
-        expect(r.injected, JSON.stringify(r.injected)).to.satisfy((i: ScenarioResult["injected"]) =>
-            i["429"] > 3 && i["500"] > 0 && i["503"] > 0 && i["drop-before"] > 0 && i["drop-after-commit"] > 0);
+        expect(r.injected, JSON.stringify(r.injected)).to.satisfy(
+            (i: ScenarioResult["injected"]) =>
+                i["429"] > 3 && i["500"] > 0 && i["503"] > 0 && i["drop-before"] > 0 && i["drop-after-commit"] > 0,
+        );
     });
 
     it("ends with exactly the intended users and no duplicate", () => {
@@ -108,8 +120,12 @@ describe(`${USERS} TenantUsers under a fault storm`, function () {
 describe("a roster whose retry budget runs out", function () {
     this.timeout(600_000);
     let r: ScenarioResult;
-    before(async () => { r = await budgetRoster({ size: ROSTER, goodChunks: 3, maxAttempts: 3 }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await budgetRoster({ size: ROSTER, goodChunks: 3, maxAttempts: 3 });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("fails the up saying how many users were sent before the budget ran out", () => {
         expect(r.details.sentBeforeFailure).to.equal(600);
@@ -141,8 +157,12 @@ describe("TenantUsers whose bulk lands but never answers until the budget runs o
     this.timeout(600_000);
     const SIZE = 10;
     let r: ScenarioResult;
-    before(async () => { r = await budgetUsers({ size: SIZE, maxAttempts: 3 }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await budgetUsers({ size: SIZE, maxAttempts: 3 });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("fails every TenantUser, naming the endpoint and the attempts made", () => {
         expect(r.details.failedResources).to.equal(SIZE);

@@ -13,7 +13,7 @@ import { pack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { configureFrom } from "../../provider/runtime/connections";
 import { runEmulator } from "../e2e/support";
-import { Emulator, newTenant, Tenant } from "./tools";
+import { type Emulator, newTenant, type Tenant } from "./tools";
 
 describe("tenant isolation", function () {
     this.timeout(60_000);
@@ -54,7 +54,10 @@ describe("tenant isolation", function () {
             await client("zquence", b.credentials).addUser({ email: "shared@example.com" }, "b-shared");
             const outcome = await client("zquence", a.credentials).addUser({ email: "shared@example.com" }, "a-shared");
             expect(outcome.kind).to.equal("created");
-            const [inA, inB] = [(await emu.control.users(a.tenantId)).find((u) => u.email === "shared@example.com"), (await emu.control.users(b.tenantId)).find((u) => u.email === "shared@example.com")];
+            const [inA, inB] = [
+                (await emu.control.users(a.tenantId)).find((u) => u.email === "shared@example.com"),
+                (await emu.control.users(b.tenantId)).find((u) => u.email === "shared@example.com"),
+            ];
             expect(inA!.id).to.not.equal(inB!.id);
         });
 
@@ -69,7 +72,10 @@ describe("tenant isolation", function () {
             const before = (await emails(a)).length + (await emails(b)).length;
             let error: unknown;
             try {
-                await client("zquence", { apiKey: a.credentials.apiKey!, apiSecret: b.credentials.apiSecret! }).addUser({ email: "mixed@example.com" }, "mixed");
+                await client("zquence", { apiKey: a.credentials.apiKey!, apiSecret: b.credentials.apiSecret! }).addUser(
+                    { email: "mixed@example.com" },
+                    "mixed",
+                );
             } catch (err) {
                 error = err;
             }
@@ -78,7 +84,10 @@ describe("tenant isolation", function () {
         });
 
         it("refuses Zquence keys on the Geldstuck API and Geldstuck keys on the Zquence API", async () => {
-            for (const [dialect, creds] of [["geldstuck", a.credentials], ["zquence", g.credentials]] as const) {
+            for (const [dialect, creds] of [
+                ["geldstuck", a.credentials],
+                ["zquence", g.credentials],
+            ] as const) {
                 let error: unknown;
                 try {
                     await client(dialect, creds).addUsersBulk([{ email: "cross@example.com" }]);
@@ -93,14 +102,19 @@ describe("tenant isolation", function () {
 
     describe("between TEST and LIVE of one projects tenant", () => {
         it("writes a TEST key's users to TEST only", async () => {
-            await client("projects", { secretKey: p.credentials.secretKey! }).addUsersBulk([{ email: "t1@example.com" }, { email: "t2@example.com" }]);
+            await client("projects", { secretKey: p.credentials.secretKey! }).addUsersBulk([
+                { email: "t1@example.com" },
+                { email: "t2@example.com" },
+            ]);
             expect(await emails(p, "test")).to.include.members(["t1@example.com", "t2@example.com"]);
             expect(await emails(p, "live")).to.not.include.members(["t1@example.com"]);
         });
 
         it("does not let a TEST key see a LIVE user: the same email becomes a TEST user", async () => {
             await emu.control.insertUsers(p.tenantId, [{ email: "live-only@example.com" }], "live");
-            const [outcome] = await client("projects", { secretKey: p.credentials.secretKey! }).addUsersBulk([{ email: "live-only@example.com" }]);
+            const [outcome] = await client("projects", { secretKey: p.credentials.secretKey! }).addUsersBulk([
+                { email: "live-only@example.com" },
+            ]);
             expect(outcome!.kind).to.equal("created");
             expect((await emu.control.users(p.tenantId, "test")).map((u) => u.mode)).to.not.include("live");
             expect(await emails(p, "test")).to.include("live-only@example.com");
@@ -128,8 +142,12 @@ describe("tenant isolation", function () {
             const key = p.credentials.secretKey!;
             const forged = key.slice(0, -1) + (key.endsWith("0") ? "1" : "0");
             const before = [...(await emails(p, "test")), ...(await emails(p, "live"))];
-            const error = await client("projects", { secretKey: forged }).addUsersBulk([{ email: "forged@example.com" }]).then(
-                (value) => expect.fail(`resolved with ${JSON.stringify(value)}`), (err: unknown) => err);
+            const error = await client("projects", { secretKey: forged })
+                .addUsersBulk([{ email: "forged@example.com" }])
+                .then(
+                    (value) => expect.fail(`resolved with ${JSON.stringify(value)}`),
+                    (err: unknown) => err,
+                );
             expect(error).to.be.instanceOf(AuthenticationError);
             expect(error).to.include({ status: 401, dialect: "projects" });
             expect([...(await emails(p, "test")), ...(await emails(p, "live"))]).to.deep.equal(before);
@@ -141,15 +159,26 @@ describe("tenant isolation", function () {
             const x = await newTenant(emu, "geldstuck");
             const y = await newTenant(emu, "geldstuck");
             configureFrom({
-                get: (k: string) => ({
-                    "tenant-users:batchWindowMs": "1",
-                    "tenant-users:connections": JSON.stringify({
-                        x: { dialect: "geldstuck", baseUrl: x.baseUrl, ...x.credentials },
-                        y: { dialect: "geldstuck", baseUrl: y.baseUrl, ...y.credentials },
-                    }),
-                } as Record<string, string>)[k],
+                get: (k: string) =>
+                    (
+                        ({
+                            "tenant-users:batchWindowMs": "1",
+                            "tenant-users:connections": JSON.stringify({
+                                x: { dialect: "geldstuck", baseUrl: x.baseUrl, ...x.credentials },
+                                y: { dialect: "geldstuck", baseUrl: y.baseUrl, ...y.credentials },
+                            }),
+                        }) as Record<string, string>
+                    )[k],
             });
-            const roster = await tenantUserRoster.check({}, { users: pack({ rows: [{ email: "rx1@example.com" }, { email: "rx2@example.com" }] }), summary: "s", label: "x", connection: "x" });
+            const roster = await tenantUserRoster.check(
+                {},
+                {
+                    users: pack({ rows: [{ email: "rx1@example.com" }, { email: "rx2@example.com" }] }),
+                    summary: "s",
+                    label: "x",
+                    connection: "x",
+                },
+            );
             await tenantUserRoster.create(roster.inputs as any);
             const user = await tenantUser.check({}, { email: "uy@example.com", connection: "y", idempotencyScope: "p/s/uy" });
             await tenantUser.create(user.inputs as any);
@@ -191,7 +220,8 @@ describe("tenant isolation", function () {
                         body: body === undefined ? undefined : JSON.stringify(body),
                     });
                     const json: any = await res.body.json();
-                    if (res.statusCode !== 403 || json?.error?.code !== "control_forbidden") answers.push(`${label} ${method} ${route} → ${res.statusCode} ${JSON.stringify(json)}`);
+                    if (res.statusCode !== 403 || json?.error?.code !== "control_forbidden")
+                        answers.push(`${label} ${method} ${route} → ${res.statusCode} ${JSON.stringify(json)}`);
                 }
             }
             return answers;

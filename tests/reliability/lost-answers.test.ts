@@ -5,7 +5,7 @@
  * recovered as the README says (issue 19). `npm run soak` runs the same scenarios at full size.
  */
 import { expect } from "chai";
-import { formatResult, ScenarioResult } from "./scenarios";
+import { formatResult, type ScenarioResult } from "./scenarios";
 import { fastPathCrash, lostAnswers } from "./scenarios/lost-answers";
 
 const ROSTER = 1000;
@@ -15,8 +15,12 @@ const FAST = 60;
 describe("a 1,000-user Zquence roster whose answers are dropped after commit (30 %, 2 attempts)", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await lostAnswers({ kind: "roster", size: ROSTER, seed: 11 }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await lostAnswers({ kind: "roster", size: ROSTER, seed: 11 });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("loses answers for good in at least one up, and a later up within six succeeds", () => {
         expect(r.injected["drop-after-commit"]).to.be.above(0);
@@ -58,8 +62,12 @@ describe("a 1,000-user Zquence roster whose answers are dropped after commit (30
 describe("40 Zquence TenantUsers (--parallel 10) whose answers are dropped after commit (30 %, 2 attempts)", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await lostAnswers({ kind: "users", size: USERS, seed: 7, parallel: 10 }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await lostAnswers({ kind: "users", size: USERS, seed: 7, parallel: 10 });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("loses answers after commit, and an up within six succeeds", () => {
         expect(r.injected["drop-after-commit"]).to.be.above(0);
@@ -91,8 +99,12 @@ describe("40 Zquence TenantUsers (--parallel 10) whose answers are dropped after
 describe("60 TenantUsers with PULUMI_SKIP_CHECKPOINTS=true, pulumi up SIGKILLed with its plugins mid-run", function () {
     this.timeout(900_000);
     let r: ScenarioResult;
-    before(async () => { r = await fastPathCrash({ size: FAST, parallel: 10 }); });
-    after(() => { if (r) console.log(`      ${formatResult(r)}`); });
+    before(async () => {
+        r = await fastPathCrash({ size: FAST, parallel: 10 });
+    });
+    after(() => {
+        if (r) console.log(`      ${formatResult(r)}`);
+    });
 
     it("is killed with some but not all users at the vendor", () => {
         expect(r.details.usersAtKill).to.be.within(1, FAST - 1);

@@ -12,14 +12,18 @@ import { HttpClient } from "../../provider/http/client";
 import { pack } from "../../provider/roster-codec";
 import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { configureFrom, currentSettings } from "../../provider/runtime/connections";
-import { formatResult, HTML_PAGE, secretsAndIsolation, SecretsReport } from "./scenarios";
+import { formatResult, HTML_PAGE, secretsAndIsolation, type SecretsReport } from "./scenarios";
 import { findSecret, VendorProxy } from "./tools";
 
 describe("credentials in a stack with four tenants, through the CLI", function () {
     this.timeout(900_000);
     let rep: SecretsReport;
-    before(async () => { rep = await secretsAndIsolation({ size: 3 }); });
-    after(() => { if (rep) console.log(`      ${formatResult(rep.result)}`); });
+    before(async () => {
+        rep = await secretsAndIsolation({ size: 3 });
+    });
+    after(() => {
+        if (rep) console.log(`      ${formatResult(rep.result)}`);
+    });
 
     const hitsIn = (place: string) => rep.hits[place] ?? [];
     /** The engine's -v=9 line that logs the provider's Configure inputs (Pulumi's own, see below). */
@@ -91,7 +95,9 @@ describe("credentials in the provider's error objects", function () {
     const secretKey = "sk_test_5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
     let proxy: VendorProxy;
     const https: HttpClient[] = [];
-    before(async () => { proxy = await VendorProxy.start("http://127.0.0.1:9"); });
+    before(async () => {
+        proxy = await VendorProxy.start("http://127.0.0.1:9");
+    });
     after(async () => {
         for (const h of https) await h.close();
         await proxy.close();
@@ -100,7 +106,15 @@ describe("credentials in the provider's error objects", function () {
     /** Every rendering of an error a program or the engine could print. */
     function renderings(err: unknown): string {
         const e = err as any;
-        return [String(e), e?.message, e?.stack, inspect(e, { depth: 10 }), JSON.stringify(e), JSON.stringify(e?.properties ?? {}), String(e?.reasons ?? "")].join("\n");
+        return [
+            String(e),
+            e?.message,
+            e?.stack,
+            inspect(e, { depth: 10 }),
+            JSON.stringify(e),
+            JSON.stringify(e?.properties ?? {}),
+            String(e?.reasons ?? ""),
+        ].join("\n");
     }
 
     async function failure(dialect: Connection["dialect"], call: "single" | "bulk"): Promise<string> {
@@ -110,7 +124,10 @@ describe("credentials in the provider's error objects", function () {
         const c = createDialectClient({ dialect, baseUrl, ...(dialect === "projects" ? { secretKey } : creds) }, http);
         try {
             // A refused row is an outcome, not an error: its message is what a user sees then.
-            const out = call === "single" ? [await c.addUser({ email: "ada@example.com" }, "k")] : await c.addUsersBulk([{ email: "ada@example.com" }]);
+            const out =
+                call === "single"
+                    ? [await c.addUser({ email: "ada@example.com" }, "k")]
+                    : await c.addUsersBulk([{ email: "ada@example.com" }]);
             return JSON.stringify(out);
         } catch (err) {
             return renderings(err);
@@ -118,18 +135,47 @@ describe("credentials in the provider's error objects", function () {
     }
 
     const echoes: [string, (headers: string) => { status: number; body: string; headers?: Record<string, string> }][] = [
-        ["a 401 envelope quoting the headers", (h) => ({ status: 401, body: JSON.stringify({ error: { code: "unauthorized", message: `bad credentials: ${h}` } }) })],
-        ["a 400 envelope whose code is the secret", (h) => ({ status: 400, body: JSON.stringify({ error: { code: h.slice(0, 200), message: "x" } }) })],
-        ["an HTML 500 page quoting the headers", (h) => ({ status: 500, headers: { "content-type": "text/html" }, body: HTML_PAGE.replace("upstream connect error", h) })],
+        [
+            "a 401 envelope quoting the headers",
+            (h) => ({ status: 401, body: JSON.stringify({ error: { code: "unauthorized", message: `bad credentials: ${h}` } }) }),
+        ],
+        [
+            "a 400 envelope whose code is the secret",
+            (h) => ({ status: 400, body: JSON.stringify({ error: { code: h.slice(0, 200), message: "x" } }) }),
+        ],
+        [
+            "an HTML 500 page quoting the headers",
+            (h) => ({ status: 500, headers: { "content-type": "text/html" }, body: HTML_PAGE.replace("upstream connect error", h) }),
+        ],
         ["a 200 HTML page quoting the headers", (h) => ({ status: 200, headers: { "content-type": "text/html" }, body: `<p>${h}</p>` })],
-        ["a 429 quoting the headers", (h) => ({ status: 429, headers: { "retry-after": "0" }, body: JSON.stringify({ error: { code: "rate_limited", message: h } }) })],
-        ["a projects issue reason quoting the headers", (h) => ({ status: 207, body: JSON.stringify({ data: { created: [], issues: [{ index: 0, email: "ada@example.com", status: "invalid", reason: h }] } }) })],
+        [
+            "a 429 quoting the headers",
+            (h) => ({
+                status: 429,
+                headers: { "retry-after": "0" },
+                body: JSON.stringify({ error: { code: "rate_limited", message: h } }),
+            }),
+        ],
+        [
+            "a projects issue reason quoting the headers",
+            (h) => ({
+                status: 207,
+                body: JSON.stringify({
+                    data: { created: [], issues: [{ index: 0, email: "ada@example.com", status: "invalid", reason: h }] },
+                }),
+            }),
+        ],
     ];
 
     // Regression: a projects issue reason quoting the headers once became UserOutcome.error.code unredacted.
     for (const [label, answer] of echoes) {
         it(`keeps the credentials out of the error for ${label}`, async () => {
-            proxy.spoil = (req) => answer(Object.entries(req.headers).map(([k, v]) => `${k}=${v}`).join("; "));
+            proxy.spoil = (req) =>
+                answer(
+                    Object.entries(req.headers)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join("; "),
+                );
             const texts = [await failure("zquence", "single"), await failure("geldstuck", "bulk"), await failure("projects", "bulk")];
             const hits = texts.flatMap((t) => [creds.apiKey, creds.apiSecret, secretKey].flatMap((s) => findSecret(t, s)));
             expect(hits).to.deep.equal([]);
@@ -141,10 +187,33 @@ describe("credentials in the provider's error objects", function () {
     it("keeps the credentials out of a roster's failed rows when the vendor echoes them in a row's error code", async () => {
         proxy.spoil = (req) => ({
             status: 200,
-            body: JSON.stringify({ created: 1, skipped: 0, failed: [{ index: 1, email: "bob@example.com", error: `key ${req.headers["x-api-key"]} secret ${req.headers["x-api-secret"]}` }] }),
+            body: JSON.stringify({
+                created: 1,
+                skipped: 0,
+                failed: [
+                    { index: 1, email: "bob@example.com", error: `key ${req.headers["x-api-key"]} secret ${req.headers["x-api-secret"]}` },
+                ],
+            }),
         });
-        configureFrom({ get: (k: string) => ({ "tenant-users:connections": JSON.stringify({ echo: { dialect: "zquence", baseUrl: `${proxy.url}/zquence`, ...creds } }) } as Record<string, string>)[k] });
-        const checked = await tenantUserRoster.check({}, { users: pack({ rows: [{ email: "ada@example.com" }, { email: "bob@example.com" }] }), summary: "s", label: "crm", connection: "echo" });
+        configureFrom({
+            get: (k: string) =>
+                (
+                    ({
+                        "tenant-users:connections": JSON.stringify({
+                            echo: { dialect: "zquence", baseUrl: `${proxy.url}/zquence`, ...creds },
+                        }),
+                    }) as Record<string, string>
+                )[k],
+        });
+        const checked = await tenantUserRoster.check(
+            {},
+            {
+                users: pack({ rows: [{ email: "ada@example.com" }, { email: "bob@example.com" }] }),
+                summary: "s",
+                label: "crm",
+                connection: "echo",
+            },
+        );
         const created = await tenantUserRoster.create(checked.inputs as any);
         const text = JSON.stringify(created.outs.failed);
         expect(created.outs.failed).to.have.length(1);
@@ -157,31 +226,63 @@ describe("credentials in the provider's error objects", function () {
         https.push(http);
         const c = createDialectClient({ dialect: "zquence", baseUrl: "http://127.0.0.1:9/zquence", ...creds }, http);
         let text = "";
-        try { await c.addUser({ email: "ada@example.com" }, "k"); } catch (err) { text = renderings(err); }
+        try {
+            await c.addUser({ email: "ada@example.com" }, "k");
+        } catch (err) {
+            text = renderings(err);
+        }
         expect(text).to.match(/could not get an answer/);
         expect([...findSecret(text, creds.apiKey), ...findSecret(text, creds.apiSecret)]).to.deep.equal([]);
     });
 
     it("keeps credentials in a base URL's userinfo out of errors", async () => {
         const baseUrl = `http://${creds.apiKey}:${creds.apiSecret}@127.0.0.1:9/zquence`;
-        configureFrom({ get: (k: string) => ({ "tenant-users:connections": JSON.stringify({ ui: { dialect: "zquence", baseUrl, ...creds } }), "tenant-users:maxAttempts": "1", "tenant-users:batchWindowMs": "1" } as Record<string, string>)[k] });
+        configureFrom({
+            get: (k: string) =>
+                (
+                    ({
+                        "tenant-users:connections": JSON.stringify({ ui: { dialect: "zquence", baseUrl, ...creds } }),
+                        "tenant-users:maxAttempts": "1",
+                        "tenant-users:batchWindowMs": "1",
+                    }) as Record<string, string>
+                )[k],
+        });
         const checked = await tenantUser.check({}, { email: "ada@example.com", connection: "ui", idempotencyScope: "p/s/u" });
         let text = "";
-        try { await tenantUser.create(checked.inputs as any); } catch (err) { text = renderings(err); }
+        try {
+            await tenantUser.create(checked.inputs as any);
+        } catch (err) {
+            text = renderings(err);
+        }
         expect(text).to.not.equal("");
         expect([...findSecret(text, creds.apiKey), ...findSecret(text, creds.apiSecret)]).to.deep.equal([]);
     });
 
     it("keeps credentials out of the error for a connections value that is not JSON", () => {
-        configureFrom({ get: (k: string) => ({ "tenant-users:connections": `{"a": {"apiKey": "${creds.apiKey}", "apiSecret": "${creds.apiSecret}"` } as Record<string, string>)[k] });
+        configureFrom({
+            get: (k: string) =>
+                (
+                    ({ "tenant-users:connections": `{"a": {"apiKey": "${creds.apiKey}", "apiSecret": "${creds.apiSecret}"` }) as Record<
+                        string,
+                        string
+                    >
+                )[k],
+        });
         let text = "";
-        try { currentSettings(); } catch (err) { text = renderings(err); }
+        try {
+            currentSettings();
+        } catch (err) {
+            text = renderings(err);
+        }
         expect(text).to.include("tenant-users:connections");
         expect([...findSecret(text, creds.apiKey), ...findSecret(text, creds.apiSecret)]).to.deep.equal([]);
     });
 
     it("keeps credentials out of the failures check returns for a misconfigured connection", async () => {
-        configureFrom({ get: (k: string) => ({ "tenant-users:connections": JSON.stringify({ c: { dialect: "nope", ...creds } }) } as Record<string, string>)[k] });
+        configureFrom({
+            get: (k: string) =>
+                (({ "tenant-users:connections": JSON.stringify({ c: { dialect: "nope", ...creds } }) }) as Record<string, string>)[k],
+        });
         const r = await tenantUser.check({}, { email: "ada@example.com", connection: "c", idempotencyScope: "p/s/u" });
         const text = JSON.stringify(r);
         expect(r.failures!.length).to.be.above(0);

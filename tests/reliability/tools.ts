@@ -4,9 +4,9 @@
  * kills, the Pulumi CLI run directly (so it can be SIGKILLed), and a replay of the emulator's
  * seeded fault draws (so a scenario can say how many of its requests were retries).
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -40,7 +40,10 @@ export class ChildEmulator implements Emulator {
     private child?: ChildProcess;
     private port = 0;
 
-    private constructor(readonly dbPath: string, private readonly ownDir?: string) {}
+    private constructor(
+        readonly dbPath: string,
+        private readonly ownDir?: string,
+    ) {}
 
     /** Starts on a fresh database in a temporary folder (removed by `close`), or on `dbPath`. */
     static async start(dbPath?: string): Promise<ChildEmulator> {
@@ -64,13 +67,18 @@ export class ChildEmulator implements Emulator {
             stdio: ["ignore", "pipe", "pipe"],
         });
         this.child = child;
-        child.stderr!.on("data", (d) => { this.stderr += String(d); });
+        child.stderr!.on("data", (d) => {
+            this.stderr += String(d);
+        });
         const url = await new Promise<string>((resolve, reject) => {
             let out = "";
             const onData = (d: Buffer) => {
                 out += String(d);
                 const m = /listening on (http:\/\/\S+)/.exec(out);
-                if (m) { child.stdout!.off("data", onData); resolve(m[1]); }
+                if (m) {
+                    child.stdout!.off("data", onData);
+                    resolve(m[1]);
+                }
             };
             child.stdout!.on("data", onData);
             child.once("exit", (code) => reject(new Error(`the emulator exited (${code}) before listening: ${this.stderr}${out}`)));
@@ -157,11 +165,13 @@ export interface Tenant {
 }
 
 export async function newTenant(emu: Emulator, dialect: Dialect, options: { webhookUrl?: string; rateLimit?: null } = {}): Promise<Tenant> {
-    const created: any = await emu.control.createTenant(dialect, { rateLimit: options.rateLimit ?? null, ...(options.webhookUrl && dialect !== "projects" ? { webhookUrl: options.webhookUrl } : {}) });
+    const created: any = await emu.control.createTenant(dialect, {
+        rateLimit: options.rateLimit ?? null,
+        ...(options.webhookUrl && dialect !== "projects" ? { webhookUrl: options.webhookUrl } : {}),
+    });
     const baseUrl = `${emu.url}/${dialect}`;
-    const credentials: Record<string, string> = dialect === "projects"
-        ? { secretKey: created.testSecretKey }
-        : { apiKey: created.apiKey, apiSecret: created.apiSecret };
+    const credentials: Record<string, string> =
+        dialect === "projects" ? { secretKey: created.testSecretKey } : { apiKey: created.apiKey, apiSecret: created.apiSecret };
     const config: Tenant["config"] = {
         "tenant-users:dialect": { value: dialect },
         "tenant-users:baseUrl": { value: baseUrl },
@@ -180,7 +190,11 @@ export async function newTenant(emu: Emulator, dialect: Dialect, options: { webh
 }
 
 /** Test users for a dialect: phone only on Zquence, country only on projects. Emails are unique per prefix. */
-export function makeUsers(dialect: Dialect, count: number, prefix = "user"): { email: string; name: string; phone?: string; country?: string }[] {
+export function makeUsers(
+    dialect: Dialect,
+    count: number,
+    prefix = "user",
+): { email: string; name: string; phone?: string; country?: string }[] {
     return Array.from({ length: count }, (_, i) => ({
         email: `${prefix}${i}@example.com`,
         name: `${prefix} ${i}`,
@@ -192,7 +206,12 @@ export function makeUsers(dialect: Dialect, count: number, prefix = "user"): { e
 // ---------------------------------------------------------------------------------------------
 // Webhooks
 
-export interface ReceivedWebhook { id: string; tenantId: string; userId: string; email: string }
+export interface ReceivedWebhook {
+    id: string;
+    tenantId: string;
+    userId: string;
+    email: string;
+}
 
 /**
  * Receives `tenant.users.invite` deliveries and checks each with `verifyInviteWebhook` against its
@@ -238,7 +257,9 @@ export class WebhookReceiver {
         let tenantId = "";
         try {
             tenantId = JSON.parse(body)?.data?.tenant_id ?? "";
-        } catch { /* verified below */ }
+        } catch {
+            /* verified below */
+        }
         const secret = this.secrets.get(tenantId);
         try {
             if (!secret) throw new Error(`no secret for tenant ${JSON.stringify(tenantId)}`);
@@ -259,8 +280,12 @@ export class WebhookReceiver {
 // ---------------------------------------------------------------------------------------------
 // A proxy in front of the emulator that can replace its answers
 
-export type Spoiler = (req: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }) =>
-    { status: number; headers?: Record<string, string>; body: string } | undefined;
+export type Spoiler = (req: {
+    method: string;
+    url: string;
+    headers: IncomingMessage["headers"];
+    body: string;
+}) => { status: number; headers?: Record<string, string>; body: string } | undefined;
 
 /** Forwards to `target`; while `spoil` returns an answer, that answer is sent instead (the request is not forwarded). */
 export class VendorProxy {
@@ -294,11 +319,16 @@ export class VendorProxy {
         const headers = { ...req.headers };
         delete headers.host;
         delete headers.connection;
-        const upstream = await request(`${this.target}${req.url}`, { method: req.method as "POST", headers, body: body === "" ? undefined : body });
+        const upstream = await request(`${this.target}${req.url}`, {
+            method: req.method as "POST",
+            headers,
+            body: body === "" ? undefined : body,
+        });
         const text = await upstream.body.text();
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(upstream.headers)) {
-            if (v !== undefined && !["connection", "keep-alive", "transfer-encoding", "content-length"].includes(k)) out[k] = Array.isArray(v) ? v.join(", ") : v;
+            if (v !== undefined && !["connection", "keep-alive", "transfer-encoding", "content-length"].includes(k))
+                out[k] = Array.isArray(v) ? v.join(", ") : v;
         }
         res.writeHead(upstream.statusCode, out).end(text);
     }
@@ -325,7 +355,9 @@ export function processTree(root: number): number[] {
             const list = children.get(ppid) ?? [];
             list.push(Number(entry));
             children.set(ppid, list);
-        } catch { /* exited meanwhile */ }
+        } catch {
+            /* exited meanwhile */
+        }
     }
     const out: number[] = [];
     const walk = (pid: number) => {
@@ -347,20 +379,33 @@ export function isAlive(pid: number): boolean {
 
 export function killPids(pids: number[]): void {
     for (const pid of pids) {
-        try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            /* gone */
+        }
     }
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string; text: string }
+export interface CliResult {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    text: string;
+}
 
 /** Runs `pulumi <args> --stack <stack>` in the stack's directory with its environment. */
 export function pulumi(stack: TestStack, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
     return new Promise((resolve) => {
-        execFile("pulumi", [...args, "--stack", stack.stack.name], { cwd: stack.workDir, env: { ...process.env, ...stack.env, ...extraEnv }, maxBuffer: 1 << 30 },
+        execFile(
+            "pulumi",
+            [...args, "--stack", stack.stack.name],
+            { cwd: stack.workDir, env: { ...process.env, ...stack.env, ...extraEnv }, maxBuffer: 1 << 30 },
             (err, stdout, stderr) => {
                 const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
                 resolve({ code, stdout, stderr, text: stdout + stderr });
-            });
+            },
+        );
     });
 }
 
@@ -372,17 +417,29 @@ export class PulumiChild {
 
     constructor(stack: TestStack, args: string[]) {
         this.child = spawn("pulumi", [...args, "--stack", stack.stack.name], {
-            cwd: stack.workDir, env: { ...process.env, ...stack.env }, stdio: ["ignore", "pipe", "pipe"],
+            cwd: stack.workDir,
+            env: { ...process.env, ...stack.env },
+            stdio: ["ignore", "pipe", "pipe"],
         });
-        this.child.stdout!.on("data", (d) => { this.output += String(d); });
-        this.child.stderr!.on("data", (d) => { this.output += String(d); });
+        this.child.stdout!.on("data", (d) => {
+            this.output += String(d);
+        });
+        this.child.stderr!.on("data", (d) => {
+            this.output += String(d);
+        });
         this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     }
 
-    get pid(): number { return this.child.pid!; }
-    get running(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+    get pid(): number {
+        return this.child.pid!;
+    }
+    get running(): boolean {
+        return this.child.exitCode === null && this.child.signalCode === null;
+    }
     /** The CLI and everything it started (language host, dynamic-provider process). */
-    tree(): number[] { return processTree(this.pid); }
+    tree(): number[] {
+        return processTree(this.pid);
+    }
 }
 
 /** Polls `probe` until it returns true or `timeoutMs` passes; returns whether it did. */
@@ -452,7 +509,11 @@ export function stormFaults(tenantId: string, seed: number, latencyMs = 200): Fa
     return [
         { tenantId, sequence: ["429", "429", "429"], retryAfter: "date", retryAfterSeconds: 1, latencyMs },
         {
-            tenantId, seed, latencyMs, retryAfter: "seconds", retryAfterSeconds: 1,
+            tenantId,
+            seed,
+            latencyMs,
+            retryAfter: "seconds",
+            retryAfterSeconds: 1,
             probabilities: { "429": 0.08, "500": 0.1, "503": 0.1, "drop-before": 0.05, "drop-after-commit": 0.05 },
         },
     ];

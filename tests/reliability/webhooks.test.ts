@@ -8,8 +8,8 @@ import { verifyInviteWebhook } from "../../provider";
 import { createDialectClient } from "../../provider/dialects";
 import { HttpClient } from "../../provider/http/client";
 import { runEmulator } from "../e2e/support";
-import { Emulator, newTenant, Tenant, waitFor } from "./tools";
-import { createServer, IncomingHttpHeaders, Server } from "node:http";
+import { type Emulator, newTenant, type Tenant, waitFor } from "./tools";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 const SECRET = "whsec_dGVuYW50LXVzZXJzIHJlbGlhYmlsaXR5IHRlc3Qgc2VjcmV0";
@@ -18,7 +18,10 @@ const OTHER_SECRET = "whsec_b3RoZXIgdGVuYW50IHNlY3JldCBmb3IgdGhlIHRlc3Rz";
 const EVENT = {
     type: "tenant.users.invite",
     timestamp: "2026-01-01T00:00:00.000Z",
-    data: { tenant_id: "ten_0123456789abcdef01234567", user: { id: "usr_0123456789abcdef01234567", email: "ada@example.com", name: "Ada", phone: null } },
+    data: {
+        tenant_id: "ten_0123456789abcdef01234567",
+        user: { id: "usr_0123456789abcdef01234567", email: "ada@example.com", name: "Ada", phone: null },
+    },
 };
 
 function signed(body: string, opts: { id?: string; at?: Date; secret?: string } = {}): Record<string, string> {
@@ -52,14 +55,20 @@ describe("verifyInviteWebhook on forged and tampered deliveries", () => {
 
     it("accepts Node's header object, upper-case names and a Buffer body", () => {
         const h = signed(body);
-        const headers: IncomingHttpHeaders = { "Webhook-Id": h["webhook-id"], "WEBHOOK-TIMESTAMP": h["webhook-timestamp"], "webhook-signature": [h["webhook-signature"]!] } as any;
+        const headers: IncomingHttpHeaders = {
+            "Webhook-Id": h["webhook-id"],
+            "WEBHOOK-TIMESTAMP": h["webhook-timestamp"],
+            "webhook-signature": [h["webhook-signature"]!],
+        } as any;
         expect(verifyInviteWebhook(SECRET, headers, Buffer.from(body)).id).to.equal(h["webhook-id"]);
     });
 
     it("accepts a signature list holding one valid signature among stale ones (key rotation)", () => {
         const h = signed(body);
         const stale = signed(body, { secret: OTHER_SECRET })["webhook-signature"];
-        expect(verifyInviteWebhook(SECRET, { ...h, "webhook-signature": `${stale} ${h["webhook-signature"]}` }, body).id).to.equal(h["webhook-id"]);
+        expect(verifyInviteWebhook(SECRET, { ...h, "webhook-signature": `${stale} ${h["webhook-signature"]}` }, body).id).to.equal(
+            h["webhook-id"],
+        );
     });
 
     it("rejects a body changed by one character", () => {
@@ -148,7 +157,10 @@ describe("verifyInviteWebhook on forged and tampered deliveries", () => {
     });
 });
 
-interface Captured { headers: IncomingHttpHeaders; body: string }
+interface Captured {
+    headers: IncomingHttpHeaders;
+    body: string;
+}
 
 describe("verifyInviteWebhook on the emulator's real deliveries", function () {
     this.timeout(60_000);
@@ -165,7 +177,10 @@ describe("verifyInviteWebhook on the emulator's real deliveries", function () {
             req.on("data", (c) => chunks.push(c));
             req.on("end", () => {
                 captured.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-                if (failFirst > 0) { failFirst--; res.writeHead(503).end(); } else res.writeHead(204).end();
+                if (failFirst > 0) {
+                    failFirst--;
+                    res.writeHead(503).end();
+                } else res.writeHead(204).end();
             });
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -213,6 +228,8 @@ describe("verifyInviteWebhook on the emulator's real deliveries", function () {
         verifyInviteWebhook(tenant.webhookSecret!, first.headers, first.body, { seen });
         expect(second.headers["webhook-id"]).to.equal(first.headers["webhook-id"]);
         expect(second.body).to.equal(first.body);
-        expect(rejection(() => verifyInviteWebhook(tenant.webhookSecret!, second.headers, second.body, { seen })).reason).to.equal("replay");
+        expect(rejection(() => verifyInviteWebhook(tenant.webhookSecret!, second.headers, second.body, { seen })).reason).to.equal(
+            "replay",
+        );
     });
 });

@@ -30,7 +30,8 @@ describe("npm run bench", function () {
         let stderr = "";
         try {
             ({ stderr } = await execFileAsync(process.execPath, [script, "--quick", "--tiny", "--no-profile", "--out", out], {
-                cwd: REPO_ROOT, maxBuffer: 64 << 20,
+                cwd: REPO_ROOT,
+                maxBuffer: 64 << 20,
             }));
         } catch (err: any) {
             // A failed scenario exits 1; the report below says which, with its error.

@@ -6,9 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BenchContext } from "../context";
-import { Measurement, Recorder } from "../results";
+import { type Measurement, Recorder } from "../results";
 
-export interface FleetBenchOptions { quick: boolean; tenants: number; usersPerTenant: number; latencyMs: number }
+export interface FleetBenchOptions {
+    quick: boolean;
+    tenants: number;
+    usersPerTenant: number;
+    latencyMs: number;
+}
 type BenchFleet = (opts: FleetBenchOptions) => Promise<unknown>;
 
 /** The compiled fleet benchmark module, if it exists. */
@@ -46,7 +51,9 @@ function fleetLabel(result: unknown, key: string): string {
     for (const part of head ? head.split(".") : []) phase = (phase as Record<string, unknown> | undefined)?.[part];
     const name = typeof (phase as { name?: unknown })?.name === "string" ? (phase as { name: string }).name : head;
     const what: Record<string, string> = {
-        wallSeconds: "wall time", cpuSeconds: "CPU of the child processes", cpuSecondsPerStack: "CPU per stack",
+        wallSeconds: "wall time",
+        cpuSeconds: "CPU of the child processes",
+        cpuSecondsPerStack: "CPU per stack",
     };
     if (head === "speedup") return `speed-up of ${leaf} over the sequential runs`;
     return `${name ? `${name}: ` : ""}${what[leaf] ?? leaf}`;
@@ -56,7 +63,10 @@ export async function fleetScenario(ctx: BenchContext): Promise<Recorder> {
     const { tenants, usersPerTenant } = ctx.sizes.fleet;
     // `options` is the result's echo of what we asked; not a measurement.
     const opts: FleetBenchOptions = { quick: ctx.mode !== "full", tenants, usersPerTenant, latencyMs: ctx.sizes.latencyMs };
-    const rec = new Recorder("fleet", `Fleet: ${tenants} tenants × ${usersPerTenant.toLocaleString("en-US")} users, ${ctx.sizes.latencyMs} ms latency`);
+    const rec = new Recorder(
+        "fleet",
+        `Fleet: ${tenants} tenants × ${usersPerTenant.toLocaleString("en-US")} users, ${ctx.sizes.latencyMs} ms latency`,
+    );
     rec.result.details.options = opts;
     const file = fleetModulePath(ctx.benchDir);
     if (!fs.existsSync(file)) {

@@ -19,7 +19,9 @@ export async function floorScenario(ctx: BenchContext): Promise<Recorder> {
             rec.add("floor.up-nochange", "`up`, no change", "ms", again.ms);
             const preview = await stack.preview();
             rec.add("floor.preview", "`preview`, no change", "ms", preview.ms);
-            ctx.log(`floor ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms, up again ${again.ms.toFixed(0)} ms, preview ${preview.ms.toFixed(0)} ms`);
+            ctx.log(
+                `floor ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms, up again ${again.ms.toFixed(0)} ms, preview ${preview.ms.toFixed(0)} ms`,
+            );
         } finally {
             stack.dispose();
         }
@@ -30,7 +32,9 @@ export async function floorScenario(ctx: BenchContext): Promise<Recorder> {
             rec.add("floor.dynamic.up", "reference: one no-op dynamic resource, `up` fresh", "ms", up.ms);
             const preview = await dyn.preview();
             rec.add("floor.dynamic.preview", "reference: one no-op dynamic resource, `preview` no change", "ms", preview.ms);
-            ctx.log(`floor with one no-op dynamic resource ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms, preview ${preview.ms.toFixed(0)} ms`);
+            ctx.log(
+                `floor with one no-op dynamic resource ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms, preview ${preview.ms.toFixed(0)} ms`,
+            );
         } finally {
             dyn.dispose();
         }

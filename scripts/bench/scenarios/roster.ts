@@ -45,8 +45,11 @@ export async function rosterScenario(ctx: BenchContext): Promise<Recorder> {
     const roster = async (s: number) => {
         const tenant = await newBenchTenant(ctx.emu);
         const stack = await BenchStack.create({
-            program: ROSTER_PROGRAM, project: "bench-roster", files: { "users.json": JSON.stringify(users) },
-            config: tenant.config, secrets: tenant.secrets,
+            program: ROSTER_PROGRAM,
+            project: "bench-roster",
+            files: { "users.json": JSON.stringify(users) },
+            config: tenant.config,
+            secrets: tenant.secrets,
         });
         try {
             const up = await stack.up();
@@ -58,19 +61,34 @@ export async function rosterScenario(ctx: BenchContext): Promise<Recorder> {
 
             const again = await stack.up();
             const afterAgain = await requestCount(ctx.emu, tenant);
-            if (again.summary["unchanged"] === undefined || Object.keys(again.summary).length !== 1) {
+            if (again.summary.unchanged === undefined || Object.keys(again.summary).length !== 1) {
                 rec.note(`The no-change \`up\` reported ${JSON.stringify(again.summary)} (expected only unchanged resources).`);
             }
             rec.add("roster.up-nochange", "roster `up`, no change", "ms", again.ms, params);
-            rec.add("roster.up-nochange.requests", "roster `up`, no change: requests", "requests", afterAgain.total - afterUp.total, params);
+            rec.add(
+                "roster.up-nochange.requests",
+                "roster `up`, no change: requests",
+                "requests",
+                afterAgain.total - afterUp.total,
+                params,
+            );
 
             stack.writeFile("users.json", JSON.stringify([...users, ...makeUsers(1, "added")]));
             const preview = await stack.preview();
             const afterPreview = await requestCount(ctx.emu, tenant);
-            if (preview.summary["to update"] !== 1) rec.note(`The one-change \`preview\` reported ${JSON.stringify(preview.summary)} (expected 1 to update).`);
+            if (preview.summary["to update"] !== 1)
+                rec.note(`The one-change \`preview\` reported ${JSON.stringify(preview.summary)} (expected 1 to update).`);
             rec.add("roster.preview-one-added", "roster `preview`, one user added", "ms", preview.ms, params);
-            rec.add("roster.preview-one-added.requests", "roster `preview`, one user added: requests", "requests", afterPreview.total - afterAgain.total, params);
-            ctx.log(`roster ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms (${afterUp.total} requests), no-change up ${again.ms.toFixed(0)} ms, preview +1 ${preview.ms.toFixed(0)} ms`);
+            rec.add(
+                "roster.preview-one-added.requests",
+                "roster `preview`, one user added: requests",
+                "requests",
+                afterPreview.total - afterAgain.total,
+                params,
+            );
+            ctx.log(
+                `roster ${s + 1}/${ctx.sizes.samples}: up ${up.ms.toFixed(0)} ms (${afterUp.total} requests), no-change up ${again.ms.toFixed(0)} ms, preview +1 ${preview.ms.toFixed(0)} ms`,
+            );
         } finally {
             stack.dispose();
         }

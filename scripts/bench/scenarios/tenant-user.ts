@@ -52,13 +52,21 @@ export function samplesOf(ctx: BenchContext, v: Variant): number {
 }
 
 /** One fresh tenant and stack, one `up`; returns the wall time and the requests the tenant received. */
-export async function runVariant(ctx: BenchContext, v: Variant, profileOpts?: { env?: Record<string, string>; args?: string[]; viaUrl?: string }): Promise<{ ms: number; spawnedUs: number; requests: number; byRoute: Record<string, number> }> {
+export async function runVariant(
+    ctx: BenchContext,
+    v: Variant,
+    profileOpts?: { env?: Record<string, string>; args?: string[]; viaUrl?: string },
+): Promise<{ ms: number; spawnedUs: number; requests: number; byRoute: Record<string, number> }> {
     const n = ctx.sizes.users;
     const users = makeUsers(n);
     const tenant = await newBenchTenant(ctx.emu, { latencyMs: ctx.sizes.latencyMs, viaUrl: profileOpts?.viaUrl });
     const stack = await BenchStack.create({
-        program: PROGRAM[v.kind], project: `bench-${v.kind.toLowerCase()}`, files: { "users.json": JSON.stringify(users) },
-        config: tenant.config, secrets: tenant.secrets, env: tenant.env,
+        program: PROGRAM[v.kind],
+        project: `bench-${v.kind.toLowerCase()}`,
+        files: { "users.json": JSON.stringify(users) },
+        config: tenant.config,
+        secrets: tenant.secrets,
+        env: tenant.env,
     });
     try {
         const up = await stack.up({
@@ -76,7 +84,10 @@ export async function runVariant(ctx: BenchContext, v: Variant, profileOpts?: { 
 
 export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
     const n = ctx.sizes.users;
-    const rec = new Recorder("tenant-user", `One resource per user: ${n.toLocaleString("en-US")} users, ${ctx.sizes.latencyMs} ms latency per request`);
+    const rec = new Recorder(
+        "tenant-user",
+        `One resource per user: ${n.toLocaleString("en-US")} users, ${ctx.sizes.latencyMs} ms latency per request`,
+    );
     const all = variants(ctx);
     const byRoute: Record<string, Record<string, number>> = {};
     const maxSamples = Math.max(...all.map((v) => samplesOf(ctx, v)));
@@ -87,7 +98,13 @@ export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
         for (const v of order) {
             const id = variantId(v);
             const r = await runVariant(ctx, v);
-            const params = { users: n, parallel: v.parallel, skipCheckpoints: v.skipCheckpoints, kind: v.kind, latencyMs: ctx.sizes.latencyMs };
+            const params = {
+                users: n,
+                parallel: v.parallel,
+                skipCheckpoints: v.skipCheckpoints,
+                kind: v.kind,
+                latencyMs: ctx.sizes.latencyMs,
+            };
             const setting = `--parallel ${v.parallel}${v.skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS" : ""}`;
             rec.add(id, `${KIND_LABEL[v.kind]}, ${setting}`, "ms", r.ms, params);
             rec.add(`${id}.requests`, `${KIND_LABEL[v.kind]}, ${setting}: requests`, "requests", r.requests, params);
@@ -97,11 +114,15 @@ export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
     }
     const secondary = all.find((v) => !v.primary && v.kind !== "command");
     if (secondary && samplesOf(ctx, secondary) < ctx.sizes.samples) {
-        rec.note(`To keep the run bounded, only the three compared by the targets (--parallel ${Math.max(...ctx.sizes.parallel)}, checkpoints on) get ${ctx.sizes.samples} samples; the other variants get ${samplesOf(ctx, secondary)}.`);
+        rec.note(
+            `To keep the run bounded, only the three compared by the targets (--parallel ${Math.max(...ctx.sizes.parallel)}, checkpoints on) get ${ctx.sizes.samples} samples; the other variants get ${samplesOf(ctx, secondary)}.`,
+        );
     }
     const cmd = all.find((v) => v.kind === "command")!;
     if (samplesOf(ctx, cmd) < ctx.sizes.samples) {
-        rec.note(`The @pulumi/command + curl variants (one shell and one curl process per user) get ${samplesOf(ctx, cmd)} sample${samplesOf(ctx, cmd) > 1 ? "s" : ""} each, to keep the run bounded.`);
+        rec.note(
+            `The @pulumi/command + curl variants (one shell and one curl process per user) get ${samplesOf(ctx, cmd)} sample${samplesOf(ctx, cmd) > 1 ? "s" : ""} each, to keep the run bounded.`,
+        );
     }
     rec.result.details.requestsByRoute = byRoute;
     return rec;

@@ -3,9 +3,22 @@
  * records nothing; once the vendor answers properly, one `up` converges.
  */
 import { VendorProxy } from "../tools";
-import { attempt, bench, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed } from "./steps";
+import {
+    attempt,
+    bench,
+    errorLines,
+    newResult,
+    openTenant,
+    ROSTER_PROGRAM,
+    type ScenarioResult,
+    settle,
+    stackFor,
+    teardown,
+    timed,
+} from "./steps";
 
-export const HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream connect error</p></body></html>";
+export const HTML_PAGE =
+    "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream connect error</p></body></html>";
 
 /**
  * A roster behind a proxy that answers its bulks with an HTML page (HTTP 200), then truncated JSON,
@@ -20,7 +33,10 @@ export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "
         try {
             const { tenant, users } = await openTenant(b, "zquence", opts.size, "answer");
             const config = { ...tenant.config, "tenant-users:baseUrl": { value: `${proxy.url}/zquence` }, "tenant-users:maxAttempts": "2" };
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-bad-answers", config, { "users.json": users, "options.json": { chunkSize: opts.size } });
+            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-bad-answers", config, {
+                "users.json": users,
+                "options.json": { chunkSize: opts.size },
+            });
             const all: Record<string, string> = {
                 html: HTML_PAGE,
                 truncated: '{"created": 3, "skipped": 0, "fail',
@@ -29,21 +45,36 @@ export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "
             const answers = Object.fromEntries(Object.entries(all).filter(([k]) => !opts.kinds || opts.kinds.includes(k as "html")));
             const errors: Record<string, string> = {};
             for (const [kind, body] of Object.entries(answers)) {
-                proxy.spoil = () => ({ status: 200, body, headers: { "content-type": kind === "html" ? "text/html" : "application/json" } });
+                proxy.spoil = () => ({
+                    status: 200,
+                    body,
+                    headers: { "content-type": kind === "html" ? "text/html" : "application/json" },
+                });
                 r.ups++;
                 const up = await stack.up({ expectFailure: true });
-                const text = up.diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n") || up.stderr;
+                const text =
+                    up.diagnostics
+                        .filter((d) => d.severity === "error")
+                        .map((d) => d.message)
+                        .join("\n") || up.stderr;
                 errors[kind] = text;
-                if (!text.includes("POST /v1/tenants/add-user-bulk")) r.problems.push(`${kind}: the error does not name the endpoint: ${text.slice(0, 300)}`);
-                if (!/MalformedResponse|cannot use|not JSON|unexpected shape/i.test(text)) r.problems.push(`${kind}: the error does not say the answer was malformed: ${text.slice(0, 300)}`);
-                if (/TypeError|ReferenceError|Unexpected struct|at .*\.js:\d+/.test(text)) r.problems.push(`${kind}: looks like a crash: ${text.slice(0, 300)}`);
+                if (!text.includes("POST /v1/tenants/add-user-bulk"))
+                    r.problems.push(`${kind}: the error does not name the endpoint: ${text.slice(0, 300)}`);
+                if (!/MalformedResponse|cannot use|not JSON|unexpected shape/i.test(text))
+                    r.problems.push(`${kind}: the error does not say the answer was malformed: ${text.slice(0, 300)}`);
+                if (/TypeError|ReferenceError|Unexpected struct|at .*\.js:\d+/.test(text))
+                    r.problems.push(`${kind}: looks like a crash: ${text.slice(0, 300)}`);
                 const state = await stack.exportState();
                 const roster = (state.deployment.resources ?? []).find((x: any) => String(x.type).endsWith("TenantUserRoster"));
                 const recorded = Number(roster?.outputs?.userCount ?? 0);
                 if (recorded !== 0) r.problems.push(`${kind}: state records ${recorded} users the vendor never confirmed`);
             }
             r.details.spoiledAnswers = proxy.spoiled;
-            r.messages.push(...Object.entries(errors).map(([k, v]) => `${k}: ${v.split("\n").find((l) => l.includes("add-user-bulk")) ?? v.slice(0, 200)}`));
+            r.messages.push(
+                ...Object.entries(errors).map(
+                    ([k, v]) => `${k}: ${v.split("\n").find((l) => l.includes("add-user-bulk")) ?? v.slice(0, 200)}`,
+                ),
+            );
             proxy.spoil = undefined;
             r.ups++;
             const up = await attempt(() => stack.up());

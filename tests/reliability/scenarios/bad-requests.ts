@@ -6,7 +6,7 @@ import * as net from "node:net";
 import { Pool } from "undici";
 import { prng } from "../../../emulator/faults";
 import { ChildEmulator } from "../tools";
-import { newResult, ScenarioResult, timed } from "./steps";
+import { newResult, type ScenarioResult, timed } from "./steps";
 
 export interface MalformedRequest {
     kind: string;
@@ -20,7 +20,11 @@ export interface MalformedRequest {
     keepOpen?: boolean;
 }
 
-interface Creds { zquence: Record<string, string>; geldstuck: Record<string, string>; projects: Record<string, string> }
+interface Creds {
+    zquence: Record<string, string>;
+    geldstuck: Record<string, string>;
+    projects: Record<string, string>;
+}
 
 /**
  * A malformed request: each has at least one fault that must earn a 4xx (missing or wrong
@@ -41,66 +45,176 @@ export function malformedRequest(random: () => number, creds: Creds): MalformedR
     const route = pick(routes);
     const auth = creds[route.dialect];
     const json = { "content-type": "application/json" };
-    const validBody = route.shape === "single" ? { email: `m${Math.floor(random() * 1e9)}@example.com`, name: "M" }
-        : route.shape === "bulk" ? [{ email: `m${Math.floor(random() * 1e9)}@example.com` }]
-            : { users: [{ email: `m${Math.floor(random() * 1e9)}@example.com` }] };
+    const validBody =
+        route.shape === "single"
+            ? { email: `m${Math.floor(random() * 1e9)}@example.com`, name: "M" }
+            : route.shape === "bulk"
+              ? [{ email: `m${Math.floor(random() * 1e9)}@example.com` }]
+              : { users: [{ email: `m${Math.floor(random() * 1e9)}@example.com` }] };
     const text = JSON.stringify(validBody);
     switch (Math.floor(random() * 14)) {
         case 0: // no credentials
             return { kind: "no-credentials", method: "POST", path: route.path, headers: json, body: text };
-        case 1: { // wrong credentials: garbage, another dialect's, a key with the wrong secret
+        case 1: {
+            // wrong credentials: garbage, another dialect's, a key with the wrong secret
             const other = pick([
                 { "x-api-key": str(20), "x-api-secret": str(30) },
                 { authorization: `Bearer ${str(40)}` },
                 route.dialect === "projects" ? creds.zquence : creds.projects,
-                route.dialect === "zquence" ? creds.geldstuck : { "x-api-key": creds.zquence["x-api-key"]!, "x-api-secret": creds.geldstuck["x-api-secret"]! },
-                route.dialect === "projects" ? { authorization: `${creds.projects.authorization}x` } : { ...auth, "x-api-secret": `${auth["x-api-secret"]}x` },
+                route.dialect === "zquence"
+                    ? creds.geldstuck
+                    : { "x-api-key": creds.zquence["x-api-key"]!, "x-api-secret": creds.geldstuck["x-api-secret"]! },
+                route.dialect === "projects"
+                    ? { authorization: `${creds.projects.authorization}x` }
+                    : { ...auth, "x-api-secret": `${auth["x-api-secret"]}x` },
             ]);
             return { kind: "wrong-credentials", method: "POST", path: route.path, headers: { ...json, ...other }, body: text };
         }
         case 2: // wrong media type
-            return { kind: "media-type", method: "POST", path: route.path, headers: { ...auth, "content-type": pick(["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x", "image/png"]) }, body: text };
-        case 3: { // truncated JSON: a proper prefix of an object or array is never JSON
+            return {
+                kind: "media-type",
+                method: "POST",
+                path: route.path,
+                headers: {
+                    ...auth,
+                    "content-type": pick([
+                        "text/plain",
+                        "application/x-www-form-urlencoded",
+                        "application/xml",
+                        "multipart/form-data; boundary=x",
+                        "image/png",
+                    ]),
+                },
+                body: text,
+            };
+        case 3: {
+            // truncated JSON: a proper prefix of an object or array is never JSON
             const cut = 1 + Math.floor(random() * (text.length - 1));
             return { kind: "truncated-json", method: "POST", path: route.path, headers: { ...auth, ...json }, body: text.slice(0, cut) };
         }
         case 4: // invalid JSON text
             return {
-                kind: "invalid-json", method: "POST", path: route.path, headers: { ...auth, ...json },
-                body: pick(["{'email': 'a@b.co'}", "[{email: \"a@b.co\"}]", "{\"email\": \"a@b.co\",}", "NaN", "undefined", "{\"email\": \"a@b.co\"}}", "[" + "[".repeat(5000),
-                    `{"email": "${str(5)}\\x"}`, "\u0000\u0001", `${text} trailing`, "{\"users\": [}"]),
+                kind: "invalid-json",
+                method: "POST",
+                path: route.path,
+                headers: { ...auth, ...json },
+                body: pick([
+                    "{'email': 'a@b.co'}",
+                    '[{email: "a@b.co"}]',
+                    '{"email": "a@b.co",}',
+                    "NaN",
+                    "undefined",
+                    '{"email": "a@b.co"}}',
+                    `[${"[".repeat(5000)}`,
+                    `{"email": "${str(5)}\\x"}`,
+                    "\u0000\u0001",
+                    `${text} trailing`,
+                    '{"users": [}',
+                ]),
             };
         case 5: // bytes that are not UTF-8 JSON
-            return { kind: "binary", method: "POST", path: route.path, headers: { ...auth, ...json }, body: Buffer.from(Array.from({ length: 1 + Math.floor(random() * 64) }, () => 0x80 + Math.floor(random() * 0x7f))) };
-        case 6: { // JSON of the wrong shape
-            const wrong = route.shape === "single" ? pick([[], [validBody], 42, "a@b.co", null, true, {}, { email: 42 }, { email: "no-at-sign" }, { email: "" }, { name: "x" }])
-                : route.shape === "bulk" ? pick([{}, { email: "a@example.com" }, 42, "x", null, [], { users: [] }])
-                    : pick([{}, [], 42, "x", null, { users: "x" }, { users: {} }, { users: [] }, { users: null }, [validBody]]);
+            return {
+                kind: "binary",
+                method: "POST",
+                path: route.path,
+                headers: { ...auth, ...json },
+                body: Buffer.from(Array.from({ length: 1 + Math.floor(random() * 64) }, () => 0x80 + Math.floor(random() * 0x7f))),
+            };
+        case 6: {
+            // JSON of the wrong shape
+            const wrong =
+                route.shape === "single"
+                    ? pick([
+                          [],
+                          [validBody],
+                          42,
+                          "a@b.co",
+                          null,
+                          true,
+                          {},
+                          { email: 42 },
+                          { email: "no-at-sign" },
+                          { email: "" },
+                          { name: "x" },
+                      ])
+                    : route.shape === "bulk"
+                      ? pick([{}, { email: "a@example.com" }, 42, "x", null, [], { users: [] }])
+                      : pick([{}, [], 42, "x", null, { users: "x" }, { users: {} }, { users: [] }, { users: null }, [validBody]]);
             return { kind: "wrong-shape", method: "POST", path: route.path, headers: { ...auth, ...json }, body: JSON.stringify(wrong) };
         }
         case 7: // too many users for one request
-            return { kind: "too-many", method: "POST", path: route.path, headers: { ...auth, ...json }, body: tooMany(route.shape === "projects") };
+            return {
+                kind: "too-many",
+                method: "POST",
+                path: route.path,
+                headers: { ...auth, ...json },
+                body: tooMany(route.shape === "projects"),
+            };
         case 8: // invalid Idempotency-Key on a valid single add
-            if (route.shape !== "single") return { kind: "unknown-route", method: "POST", path: `${route.path}/${str(3).replace(/[^a-z]/gi, "x")}`, headers: { ...auth, ...json }, body: text };
-            return { kind: "idempotency-key", method: "POST", path: route.path, headers: { ...auth, ...json, "idempotency-key": "k".repeat(256 + Math.floor(random() * 300)) }, body: text };
+            if (route.shape !== "single")
+                return {
+                    kind: "unknown-route",
+                    method: "POST",
+                    path: `${route.path}/${str(3).replace(/[^a-z]/gi, "x")}`,
+                    headers: { ...auth, ...json },
+                    body: text,
+                };
+            return {
+                kind: "idempotency-key",
+                method: "POST",
+                path: route.path,
+                headers: { ...auth, ...json, "idempotency-key": "k".repeat(256 + Math.floor(random() * 300)) },
+                body: text,
+            };
         case 9: // unknown route or method
             if (random() < 0.5) {
-                return { kind: "unknown-route", method: "POST", path: pick(["/zquence/v2/tenants/add-user", "/nope", "/projects/v1/user", "/geldstuck/v1/tenants", "/v1/users", "/zquence/v1/tenants/add-user/../add-user-bulk%00"]), headers: { ...auth, ...json }, body: text };
+                return {
+                    kind: "unknown-route",
+                    method: "POST",
+                    path: pick([
+                        "/zquence/v2/tenants/add-user",
+                        "/nope",
+                        "/projects/v1/user",
+                        "/geldstuck/v1/tenants",
+                        "/v1/users",
+                        "/zquence/v1/tenants/add-user/../add-user-bulk%00",
+                    ]),
+                    headers: { ...auth, ...json },
+                    body: text,
+                };
             } else {
                 const method = pick(["GET", "PUT", "DELETE", "PATCH"]);
-                return { kind: "wrong-method", method, path: route.path, headers: { ...auth, ...json }, ...(method === "GET" ? {} : { body: text }) };
+                return {
+                    kind: "wrong-method",
+                    method,
+                    path: route.path,
+                    headers: { ...auth, ...json },
+                    ...(method === "GET" ? {} : { body: text }),
+                };
             }
-        case 10: { // tenant keys, no token or a wrong token on the control API
+        case 10: {
+            // tenant keys, no token or a wrong token on the control API
             const method = pick(["GET", "POST", "PUT", "DELETE"]);
             return {
-                kind: "control", method,
-                path: pick(["/_emulator/tenants", "/_emulator/faults", "/_emulator/reset", "/_emulator/webhooks", "/_emulator/tenants/ten_x/users"]),
-                headers: { ...json, ...pick([auth, {}, { "x-emulator-control": str(10) }]) }, ...(method === "GET" ? {} : { body: "{}" }),
+                kind: "control",
+                method,
+                path: pick([
+                    "/_emulator/tenants",
+                    "/_emulator/faults",
+                    "/_emulator/reset",
+                    "/_emulator/webhooks",
+                    "/_emulator/tenants/ten_x/users",
+                ]),
+                headers: { ...json, ...pick([auth, {}, { "x-emulator-control": str(10) }]) },
+                ...(method === "GET" ? {} : { body: "{}" }),
             };
         }
         case 11: // not HTTP, or broken HTTP
             return {
-                kind: "raw", method: "", path: "", headers: {},
+                kind: "raw",
+                method: "",
+                path: "",
+                headers: {},
                 raw: pick([
                     `${str(20)}\r\n\r\n`,
                     `POST ${route.path} HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n`,
@@ -115,10 +229,25 @@ export function malformedRequest(random: () => number, creds: Creds): MalformedR
         default: // a body over 16 MiB (rarely: they are expensive)
             if (random() < 0.02) {
                 // Declares 16 MiB + 10 bytes and sends the first 64 KiB: the answer must come from the header alone.
-                const head = Object.entries({ ...auth, ...json }).map(([k, v]) => `${k}: ${v}\r\n`).join("");
-                return { kind: "too-large", method: "POST", path: route.path, headers: {}, raw: `POST ${route.path} HTTP/1.1\r\nHost: x\r\n${head}content-length: ${16 * 1024 * 1024 + 10}\r\n\r\n[${" ".repeat(64 * 1024)}`, keepOpen: true };
+                const head = Object.entries({ ...auth, ...json })
+                    .map(([k, v]) => `${k}: ${v}\r\n`)
+                    .join("");
+                return {
+                    kind: "too-large",
+                    method: "POST",
+                    path: route.path,
+                    headers: {},
+                    raw: `POST ${route.path} HTTP/1.1\r\nHost: x\r\n${head}content-length: ${16 * 1024 * 1024 + 10}\r\n\r\n[${" ".repeat(64 * 1024)}`,
+                    keepOpen: true,
+                };
             }
-            return { kind: "truncated-json", method: "POST", path: route.path, headers: { ...auth, ...json }, body: text.slice(0, text.length - 1) };
+            return {
+                kind: "truncated-json",
+                method: "POST",
+                path: route.path,
+                headers: { ...auth, ...json },
+                body: text.slice(0, text.length - 1),
+            };
     }
 }
 
@@ -141,7 +270,11 @@ function rawExchange(url: string, bytes: string, keepOpen = false): Promise<{ st
         const done = () => {
             const at = data.indexOf("\r\n\r\n");
             const head = at < 0 ? data : data.slice(0, at);
-            resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), headers: head, body: at < 0 ? "" : data.slice(at + 4) });
+            resolve({
+                status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0),
+                headers: head,
+                body: at < 0 ? "" : data.slice(at + 4),
+            });
         };
         const socket = net.connect(Number(u.port), u.hostname, () => (keepOpen ? socket.write(bytes) : socket.end(bytes)));
         socket.setTimeout(10_000, () => socket.destroy(new Error("raw request timed out")));
@@ -149,7 +282,10 @@ function rawExchange(url: string, bytes: string, keepOpen = false): Promise<{ st
             data += String(d);
             const at = data.indexOf("\r\n\r\n");
             const length = Number(/content-length:\s*(\d+)/i.exec(data.slice(0, Math.max(0, at)))?.[1] ?? NaN);
-            if (at >= 0 && data.length - at - 4 >= length) { socket.destroy(); done(); }
+            if (at >= 0 && data.length - at - 4 >= length) {
+                socket.destroy();
+                done();
+            }
         });
         socket.on("error", reject);
         socket.on("close", done);
@@ -195,7 +331,12 @@ export async function malformedRequests(opts: { count: number; seed?: number; co
                             body = res.body;
                             type = /content-type:\s*([^\r\n]+)/i.exec(res.headers)?.[1] ?? "";
                         } else {
-                            const res = await pool.request({ path: req.path, method: req.method as "POST", headers: req.headers, body: req.body });
+                            const res = await pool.request({
+                                path: req.path,
+                                method: req.method as "POST",
+                                headers: req.headers,
+                                body: req.body,
+                            });
                             status = res.statusCode;
                             body = await res.body.text();
                             type = String(res.headers["content-type"] ?? "");
@@ -206,7 +347,11 @@ export async function malformedRequests(opts: { count: number; seed?: number; co
                     }
                     byStatus[status] = (byStatus[status] ?? 0) + 1;
                     let code: unknown;
-                    try { code = JSON.parse(body)?.error?.code; } catch { code = undefined; }
+                    try {
+                        code = JSON.parse(body)?.error?.code;
+                    } catch {
+                        code = undefined;
+                    }
                     if (status < 400 || status > 499 || !/^application\/json/.test(type) || typeof code !== "string") {
                         bad.push(`${req.kind} ${req.method} ${req.path} → ${status} ${type} ${body.slice(0, 120)}`);
                     }
@@ -219,7 +364,7 @@ export async function malformedRequests(opts: { count: number; seed?: number; co
             r.details.byKind = byKind;
             r.details.examples = bad.slice(0, 10);
             if (bad.length) r.problems.push(`${bad.length} answers were not JSON 4xx, e.g. ${bad.slice(0, 3).join(" | ")}`);
-            const alive = emu.alive && await emu.control.health().catch(() => false);
+            const alive = emu.alive && (await emu.control.health().catch(() => false));
             r.details.crashes = alive ? 0 : 1;
             if (!alive) r.problems.push(`the emulator died: ${emu.stderr.slice(0, 300)}`);
             if (emu.stderr.trim()) r.problems.push(`the emulator wrote to stderr: ${emu.stderr.slice(0, 300)}`);

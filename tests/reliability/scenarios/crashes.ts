@@ -7,7 +7,20 @@ import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TestStack, writeProgram } from "../../harness/pulumi";
 import { ChildEmulator, isAlive, killPids, pulumi, PulumiChild, waitFor } from "../tools";
-import { attempt, bench, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, TENANT_USERS_PROGRAM } from "./steps";
+import {
+    attempt,
+    bench,
+    errorLines,
+    newResult,
+    openTenant,
+    ROSTER_PROGRAM,
+    type ScenarioResult,
+    settle,
+    stackFor,
+    teardown,
+    timed,
+    TENANT_USERS_PROGRAM,
+} from "./steps";
 
 /** The recovery after a killed `up`, in order, once the checkpoint loads. The README documents exactly these commands. */
 export const RECOVERY_COMMANDS: readonly string[][] = [
@@ -25,7 +38,8 @@ export const RECOVERY_COMMANDS: readonly string[][] = [
 export async function repairCheckpoint(stack: TestStack): Promise<string[]> {
     const probe = await pulumi(stack, ["stack", "export"]);
     if (probe.code === 0) return [];
-    if (!/failed to load checkpoint: EOF/.test(probe.text) || !stack.backendDir) throw new Error(`the checkpoint does not load: ${probe.text}`);
+    if (!/failed to load checkpoint: EOF/.test(probe.text) || !stack.backendDir)
+        throw new Error(`the checkpoint does not load: ${probe.text}`);
     const removed: string[] = [];
     const stacks = path.join(stack.backendDir, ".pulumi", "stacks");
     for (const project of fs.readdirSync(stacks)) {
@@ -125,13 +139,18 @@ export async function crashRoster(opts: CrashOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "zquence", opts.size, "crash");
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-crash-roster", tenant.config,
-                { "users.json": users, "options.json": { chunkSize, concurrency: 1 } });
+            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-crash-roster", tenant.config, {
+                "users.json": users,
+                "options.json": { chunkSize, concurrency: 1 },
+            });
             await b.emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 250 });
             const threshold = Math.max(1, Math.floor(chunks * (opts.killAt ?? 0.3)));
             r.ups++;
             const child = new PulumiChild(stack, ["up", "--yes", "--skip-preview"]);
-            const reached = await waitFor(async () => !child.running || (await b.emu.control.requests(tenant.tenantId)).total >= threshold, 300_000);
+            const reached = await waitFor(
+                async () => !child.running || (await b.emu.control.requests(tenant.tenantId)).total >= threshold,
+                300_000,
+            );
             if (!child.running || !reached) throw new Error(`the up ended before the kill: ${child.output.slice(-500)}`);
             survivors = await killUp(child, mode, r);
             const atKill = (await b.emu.control.users(tenant.tenantId)).length;
@@ -143,7 +162,7 @@ export async function crashRoster(opts: CrashOptions): Promise<ScenarioResult> {
             r.details.checkpointRepaired = (await repairCheckpoint(stack)).length > 0;
             const stateAfterKill = await stack.exportState();
             r.details.pendingAfterKill = (stateAfterKill.deployment.pending_operations ?? []).length;
-            r.messages.push(...await recover(stack));
+            r.messages.push(...(await recover(stack)));
             await b.emu.control.clearFaults();
             r.ups++;
             const up = await attempt(() => stack.up());
@@ -169,15 +188,26 @@ export async function crashUsers(opts: CrashOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "geldstuck", opts.size, "batch");
-            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-crash-users", {
-                ...tenant.config, "tenant-users:batchWindowMs": "20", "tenant-users:batchMaxWaitMs": "100",
-            }, { "users.json": users });
+            const stack = await stackFor(
+                b,
+                TENANT_USERS_PROGRAM,
+                "rel-crash-users",
+                {
+                    ...tenant.config,
+                    "tenant-users:batchWindowMs": "20",
+                    "tenant-users:batchMaxWaitMs": "100",
+                },
+                { "users.json": users },
+            );
             await b.emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 300 });
             const batches = Math.ceil(opts.size / parallel);
             const threshold = Math.max(1, Math.floor(batches * (opts.killAt ?? 0.3)));
             r.ups++;
             const child = new PulumiChild(stack, ["up", "--yes", "--skip-preview", "--parallel", String(parallel)]);
-            const reached = await waitFor(async () => !child.running || (await b.emu.control.requests(tenant.tenantId)).total >= threshold, 300_000);
+            const reached = await waitFor(
+                async () => !child.running || (await b.emu.control.requests(tenant.tenantId)).total >= threshold,
+                300_000,
+            );
             if (!child.running || !reached) throw new Error(`the up ended before the kill: ${child.output.slice(-500)}`);
             survivors = await killUp(child, mode, r);
             await sleep(1000); // requests in flight at the kill finish at the vendor
@@ -187,8 +217,10 @@ export async function crashUsers(opts: CrashOptions): Promise<ScenarioResult> {
             r.details.checkpointRepaired = (await repairCheckpoint(stack)).length > 0;
             const stateAfterKill = await stack.exportState();
             r.details.pendingAfterKill = (stateAfterKill.deployment.pending_operations ?? []).length;
-            r.details.recordedAtKill = (stateAfterKill.deployment.resources ?? []).filter((x: any) => String(x.type).endsWith("TenantUser")).length;
-            r.messages.push(...await recover(stack));
+            r.details.recordedAtKill = (stateAfterKill.deployment.resources ?? []).filter((x: any) =>
+                String(x.type).endsWith("TenantUser"),
+            ).length;
+            r.messages.push(...(await recover(stack)));
             await b.emu.control.clearFaults();
             r.ups++;
             const up = await attempt(() => stack.up({ parallel }));
@@ -216,13 +248,22 @@ export async function crashEmulator(opts: { size: number; downMs?: number; confi
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "zquence", opts.size, "restart");
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-crash-emu", { ...tenant.config },
-                { "users.json": users, "options.json": { chunkSize, concurrency: 2 } });
+            const stack = await stackFor(
+                b,
+                ROSTER_PROGRAM,
+                "rel-crash-emu",
+                { ...tenant.config },
+                { "users.json": users, "options.json": { chunkSize, concurrency: 2 } },
+            );
             await emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 200 });
             r.ups++;
             const running = attempt(() => stack.up());
             let seen = 0;
-            const reached = await waitFor(async () => (seen = (await emu.control.users(tenant.tenantId)).length) >= opts.size * 0.3, 300_000, 100);
+            const reached = await waitFor(
+                async () => (seen = (await emu.control.users(tenant.tenantId)).length) >= opts.size * 0.3,
+                300_000,
+                100,
+            );
             if (!reached) throw new Error("the roster never reached 30 % of its users");
             const received = (await emu.control.requests(tenant.tenantId)).total;
             await emu.kill9();
@@ -233,8 +274,10 @@ export async function crashEmulator(opts: { size: number; downMs?: number; confi
             r.details.eventsAtRestart = committed.events;
             // Requests counted but not committed were in the handler (200 ms latency) when it died.
             r.details.bulksInFlightAtKill = received - committed.users / chunkSize;
-            if (committed.users % chunkSize !== 0) r.problems.push(`${committed.users} users after the restart: not a whole number of ${chunkSize}-user chunks`);
-            if (committed.events !== committed.users) r.problems.push(`${committed.events} webhook events for ${committed.users} users after the restart`);
+            if (committed.users % chunkSize !== 0)
+                r.problems.push(`${committed.users} users after the restart: not a whole number of ${chunkSize}-user chunks`);
+            if (committed.events !== committed.users)
+                r.problems.push(`${committed.events} webhook events for ${committed.users} users after the restart`);
             await sleep(opts.downMs ?? 1000);
             await emu.restart();
             const first = await running;

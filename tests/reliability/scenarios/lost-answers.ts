@@ -10,11 +10,24 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { unpack } from "../../../provider/roster-codec";
 import type { TestStack } from "../../harness/pulumi";
-import { Dialect, duplicatesOf, isAlive, killPids, PulumiChild, Tenant, waitFor } from "../tools";
+import { type Dialect, duplicatesOf, isAlive, killPids, PulumiChild, type Tenant, waitFor } from "../tools";
 import { recover, repairCheckpoint } from "./crashes";
 import {
-    attempt, Bench, bench, countRequests, countUsers, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult,
-    reveal, stackFor, teardown, timed, TENANT_USERS_PROGRAM,
+    attempt,
+    type Bench,
+    bench,
+    countRequests,
+    countUsers,
+    errorLines,
+    newResult,
+    openTenant,
+    ROSTER_PROGRAM,
+    type ScenarioResult,
+    reveal,
+    stackFor,
+    teardown,
+    timed,
+    TENANT_USERS_PROGRAM,
 } from "./steps";
 
 export type Status = "created" | "adopted" | "present" | "unsettled";
@@ -25,7 +38,10 @@ const ROSTER_STATUS: Record<string, Status> = { c: "created", a: "adopted", p: "
  * keeps them in its packed, secret `users`), with the roster's own counters when there is one.
  */
 export async function recordedStatuses(stack: TestStack): Promise<{
-    byEmail: Map<string, Status>; duplicates: number; pending: number; counters?: Record<string, number>;
+    byEmail: Map<string, Status>;
+    duplicates: number;
+    pending: number;
+    counters?: Record<string, number>;
 }> {
     const deployment: any = (await stack.stack.exportStack()).deployment;
     const resources: any[] = deployment.resources ?? [];
@@ -34,7 +50,8 @@ export async function recordedStatuses(stack: TestStack): Promise<{
     for (const res of resources) {
         const outs = res.outputs ?? {};
         if (String(res.type).endsWith("TenantUserRoster")) {
-            for (const row of unpack<[string, ...unknown[]][]>(reveal(outs.users))) entries.push([row[0].toLowerCase(), ROSTER_STATUS[String(row[4])]!]);
+            for (const row of unpack<[string, ...unknown[]][]>(reveal(outs.users)))
+                entries.push([row[0].toLowerCase(), ROSTER_STATUS[String(row[4])]!]);
             counters = { created: reveal(outs.createdCount), adopted: reveal(outs.adoptedCount), present: reveal(outs.presentCount) };
         } else if (String(res.type).endsWith("TenantUser")) {
             entries.push([String(reveal(outs.email)).toLowerCase(), reveal(outs.status) as Status]);
@@ -60,10 +77,14 @@ function tally(statuses: Iterable<Status>): Record<Status, number> {
  */
 async function countInvites(b: Bench, tenant: Tenant, apiCreated: Set<string>, r: ScenarioResult): Promise<void> {
     let events: Awaited<ReturnType<Bench["emu"]["control"]["webhooks"]>> = [];
-    await waitFor(async () => {
-        events = await b.emu.control.webhooks(tenant.tenantId);
-        return events.every((e) => e.delivered) && b.receiver.idsFor(tenant.tenantId).length >= events.length;
-    }, 120_000, 500);
+    await waitFor(
+        async () => {
+            events = await b.emu.control.webhooks(tenant.tenantId);
+            return events.every((e) => e.delivered) && b.receiver.idsFor(tenant.tenantId).length >= events.length;
+        },
+        120_000,
+        500,
+    );
     const invited = events.map((e) => e.payload.data.user.email.toLowerCase());
     r.createdUsers = apiCreated.size;
     r.webhookEvents = new Set(events.map((e) => e.id)).size;
@@ -72,9 +93,11 @@ async function countInvites(b: Bench, tenant: Tenant, apiCreated: Set<string>, r
     r.duplicates += duplicatesOf(invited);
     const stray = invited.filter((e) => !apiCreated.has(e)).length;
     if (stray) r.problems.push(`${stray} invite events for users the vendor did not create through its API`);
-    if (r.webhookEvents !== apiCreated.size) r.problems.push(`${r.webhookEvents} invite events for ${apiCreated.size} users created at the vendor`);
+    if (r.webhookEvents !== apiCreated.size)
+        r.problems.push(`${r.webhookEvents} invite events for ${apiCreated.size} users created at the vendor`);
     if (r.webhookReceived !== r.webhookEvents) r.problems.push(`${r.webhookReceived} invites received of ${r.webhookEvents} events`);
-    if (b.receiver.rejected.length) r.problems.push(`the receiver rejected ${b.receiver.rejected.length} deliveries: ${b.receiver.rejected[0]}`);
+    if (b.receiver.rejected.length)
+        r.problems.push(`the receiver rejected ${b.receiver.rejected.length} deliveries: ${b.receiver.rejected[0]}`);
 }
 
 /**
@@ -85,7 +108,12 @@ async function countInvites(b: Bench, tenant: Tenant, apiCreated: Set<string>, r
  * only counts created and skipped). Every declared user is recorded once, none unsettled, and
  * created + adopted + present = the declared users the vendor holds.
  */
-function checkAccounting(declared: string[], preexisting: Set<string>, statuses: Map<string, Status>, r: ScenarioResult): Record<Status, number> {
+function checkAccounting(
+    declared: string[],
+    preexisting: Set<string>,
+    statuses: Map<string, Status>,
+    r: ScenarioResult,
+): Record<Status, number> {
     const counts = tally(statuses.values());
     const missing = declared.filter((e) => !statuses.has(e)).length;
     const adoptedNew = [...statuses].filter(([e, s]) => s === "adopted" && !preexisting.has(e)).length;
@@ -97,7 +125,9 @@ function checkAccounting(declared: string[], preexisting: Set<string>, statuses:
     if (createdOld) r.problems.push(`${createdOld} users that existed before the first run are counted created`);
     if (oldElse) r.problems.push(`${oldElse} users that existed before the first run are neither adopted nor present`);
     if (counts.created + counts.adopted + counts.present !== r.foundUsers) {
-        r.problems.push(`created ${counts.created} + adopted ${counts.adopted} + present ${counts.present} ≠ ${r.foundUsers} users at the vendor`);
+        r.problems.push(
+            `created ${counts.created} + adopted ${counts.adopted} + present ${counts.present} ≠ ${r.foundUsers} users at the vendor`,
+        );
     }
     r.stateUsers = counts.created + counts.adopted + counts.present;
     Object.assign(r.details, { unrecorded: missing, unsettled: counts.unsettled, adoptedNew, createdOld, preexistingElse: oldElse });
@@ -145,16 +175,25 @@ export async function lostAnswers(opts: LostAnswersOptions): Promise<ScenarioRes
             // Roster: the whole first chunk (adopted) and a few users spread over mixed chunks (present).
             // TenantUsers: a few neighbours, so that only the batch or two they fall in are mixed.
             const middle = Math.floor(opts.size / 2);
-            const old = opts.kind === "roster"
-                ? [...users.slice(0, chunkSize), ...Array.from({ length: few }, (_, i) => users[i * step + Math.floor(step / 2)]!)]
-                : users.slice(middle, middle + few);
+            const old =
+                opts.kind === "roster"
+                    ? [...users.slice(0, chunkSize), ...Array.from({ length: few }, (_, i) => users[i * step + Math.floor(step / 2)]!)]
+                    : users.slice(middle, middle + few);
             await b.emu.control.insertUsers(tenant.tenantId, old);
             const preexisting = new Set(old.map((u) => u.email.toLowerCase()));
             const config = { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) };
-            const stack = opts.kind === "roster"
-                ? await stackFor(b, ROSTER_PROGRAM, "rel-lost-roster", config, { "users.json": users, "options.json": { chunkSize, concurrency: 2 } })
-                : await stackFor(b, TENANT_USERS_PROGRAM, "rel-lost-users", config, { "users.json": users });
-            await b.emu.control.addFault({ tenantId: tenant.tenantId, seed: opts.seed ?? 16, probabilities: { "drop-after-commit": opts.probability ?? 0.3 } });
+            const stack =
+                opts.kind === "roster"
+                    ? await stackFor(b, ROSTER_PROGRAM, "rel-lost-roster", config, {
+                          "users.json": users,
+                          "options.json": { chunkSize, concurrency: 2 },
+                      })
+                    : await stackFor(b, TENANT_USERS_PROGRAM, "rel-lost-users", config, { "users.json": users });
+            await b.emu.control.addFault({
+                tenantId: tenant.tenantId,
+                seed: opts.seed ?? 16,
+                probabilities: { "drop-after-commit": opts.probability ?? 0.3 },
+            });
             const unsettledByUp: number[] = [];
             let succeeded = false;
             while (!succeeded && r.ups < (opts.maxUps ?? 6)) {
@@ -177,18 +216,26 @@ export async function lostAnswers(opts: LostAnswersOptions): Promise<ScenarioRes
             if (recorded.counters) {
                 const said = recorded.counters;
                 if (said.created !== counts.created || said.adopted !== counts.adopted || said.present !== counts.present) {
-                    r.problems.push(`the roster's counters (created ${said.created}, adopted ${said.adopted}, present ${said.present}) disagree with its users`);
+                    r.problems.push(
+                        `the roster's counters (created ${said.created}, adopted ${said.adopted}, present ${said.present}) disagree with its users`,
+                    );
                 }
             }
             const held = new Set((await b.emu.control.users(tenant.tenantId)).map((u) => u.email.toLowerCase()));
             await countInvites(b, tenant, new Set([...held].filter((e) => !preexisting.has(e))), r);
             if (r.foundUsers !== opts.size || r.extraUsers || r.duplicates) {
-                r.problems.push(`the vendor holds ${r.foundUsers} of ${opts.size} users, ${r.extraUsers} extra, ${r.duplicates} duplicates`);
+                r.problems.push(
+                    `the vendor holds ${r.foundUsers} of ${opts.size} users, ${r.extraUsers} extra, ${r.duplicates} duplicates`,
+                );
             }
             Object.assign(r.details, {
-                created: counts.created, adopted: counts.adopted, present: counts.present, preexisting: preexisting.size,
+                created: counts.created,
+                adopted: counts.adopted,
+                present: counts.present,
+                preexisting: preexisting.size,
                 preexistingPresent: [...preexisting].filter((e) => recorded.byEmail.get(e) === "present").length,
-                failedUps: unsettledByUp.length, unsettledByUp: unsettledByUp.join(",") || "none",
+                failedUps: unsettledByUp.length,
+                unsettledByUp: unsettledByUp.join(",") || "none",
             });
         } finally {
             await teardown(b);
@@ -209,14 +256,27 @@ export async function fastPathCrash(opts: { size: number; parallel?: number; kil
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "geldstuck", opts.size, "fast");
-            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-fast-path", {
-                ...tenant.config, "tenant-users:batchWindowMs": "20", "tenant-users:batchMaxWaitMs": "100",
-            }, { "users.json": users }, { PULUMI_SKIP_CHECKPOINTS: "true" });
+            const stack = await stackFor(
+                b,
+                TENANT_USERS_PROGRAM,
+                "rel-fast-path",
+                {
+                    ...tenant.config,
+                    "tenant-users:batchWindowMs": "20",
+                    "tenant-users:batchMaxWaitMs": "100",
+                },
+                { "users.json": users },
+                { PULUMI_SKIP_CHECKPOINTS: "true" },
+            );
             await b.emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 300 });
             const threshold = Math.max(1, Math.floor(opts.size * (opts.killAt ?? 0.3)));
             r.ups++;
             const child = new PulumiChild(stack, ["up", "--yes", "--skip-preview", "--parallel", String(parallel)]);
-            const reached = await waitFor(async () => !child.running || (await b.emu.control.users(tenant.tenantId)).length >= threshold, 300_000, 100);
+            const reached = await waitFor(
+                async () => !child.running || (await b.emu.control.users(tenant.tenantId)).length >= threshold,
+                300_000,
+                100,
+            );
             if (!child.running || !reached) throw new Error(`the up ended before the kill: ${child.output.slice(-500)}`);
             const tree = child.tree();
             killPids(tree);
@@ -225,12 +285,13 @@ export async function fastPathCrash(opts: { size: number; parallel?: number; kil
             await sleep(1000); // requests in flight at the kill finish at the vendor
             const landed = new Set((await b.emu.control.users(tenant.tenantId)).map((u) => u.email.toLowerCase()));
             r.details.usersAtKill = landed.size;
-            if (landed.size === 0 || landed.size >= opts.size) r.problems.push(`the kill came at ${landed.size} of ${opts.size} users: not in the middle`);
+            if (landed.size === 0 || landed.size >= opts.size)
+                r.problems.push(`the kill came at ${landed.size} of ${opts.size} users: not in the middle`);
             r.details.checkpointRepaired = (await repairCheckpoint(stack)).length > 0;
             const atKill = await recordedStatuses(stack);
             r.details.recordedAtKill = atKill.byEmail.size;
             r.details.pendingAfterKill = atKill.pending;
-            r.messages.push(...await recover(stack));
+            r.messages.push(...(await recover(stack)));
             await b.emu.control.clearFaults();
             r.ups++;
             const up = await attempt(() => stack.up({ parallel }));
@@ -238,7 +299,9 @@ export async function fastPathCrash(opts: { size: number; parallel?: number; kil
             const requests = await b.emu.control.requests(tenant.tenantId);
             r.requests = requests.total;
             // Which calls carried the users: a single add has an Idempotency-Key the vendor replays, a bulk none.
-            r.details.requestsByRoute = Object.entries(requests.byRoute).map(([route, n]) => `${route}×${n}`).join(",");
+            r.details.requestsByRoute = Object.entries(requests.byRoute)
+                .map(([route, n]) => `${route}×${n}`)
+                .join(",");
             const declared = users.map((u) => u.email.toLowerCase());
             await countUsers(b, tenant, declared, r);
             const recorded = await recordedStatuses(stack);
@@ -250,12 +313,20 @@ export async function fastPathCrash(opts: { size: number; parallel?: number; kil
             const ofRest = tally(declared.filter((e) => !landed.has(e)).map((e) => recorded.byEmail.get(e) ?? "unsettled"));
             await countInvites(b, tenant, new Set(declared), r);
             if (r.foundUsers !== opts.size || r.extraUsers || r.duplicates) {
-                r.problems.push(`the vendor holds ${r.foundUsers} of ${opts.size} users, ${r.extraUsers} extra, ${r.duplicates} duplicates`);
+                r.problems.push(
+                    `the vendor holds ${r.foundUsers} of ${opts.size} users, ${r.extraUsers} extra, ${r.duplicates} duplicates`,
+                );
             }
             Object.assign(r.details, {
-                created: counts.created, adopted: counts.adopted, present: counts.present,
-                landedCreated: ofLanded.created, landedAdopted: ofLanded.adopted, landedPresent: ofLanded.present,
-                restCreated: ofRest.created, restAdopted: ofRest.adopted, restPresent: ofRest.present,
+                created: counts.created,
+                adopted: counts.adopted,
+                present: counts.present,
+                landedCreated: ofLanded.created,
+                landedAdopted: ofLanded.adopted,
+                landedPresent: ofLanded.present,
+                restCreated: ofRest.created,
+                restAdopted: ofRest.adopted,
+                restPresent: ofRest.present,
             });
         } finally {
             killPids(survivors.filter(isAlive));

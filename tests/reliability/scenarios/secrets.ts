@@ -3,7 +3,7 @@
  * or log (but the engine's own -v=9 Configure line), and each tenant holds only its own users.
  */
 import { findSecret, makeUsers, newTenant, pulumi, VendorProxy } from "../tools";
-import { attempt, bench, errorLines, newResult, ScenarioResult, stackFor, teardown, timed, writeJson } from "./steps";
+import { attempt, bench, errorLines, newResult, type ScenarioResult, stackFor, teardown, timed, writeJson } from "./steps";
 
 export const MULTI_TENANT_PROGRAM = `
 import * as fs from "node:fs";
@@ -69,8 +69,13 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
     const hits: Record<string, string[]> = {};
     const searched: Record<string, number> = {};
     const report: SecretsReport = {
-        result: r, secrets: [], hits, searched, errorText: "",
-        held: { a: [], b: [], gs: [], projTest: [], projLive: [] }, planned: { a: [], b: [], gs: [], proj: [] },
+        result: r,
+        secrets: [],
+        hits,
+        searched,
+        errorText: "",
+        held: { a: [], b: [], gs: [], projTest: [], projLive: [] },
+        planned: { a: [], b: [], gs: [], proj: [] },
     };
     const scan = (place: string, text: string) => {
         searched[place] = (searched[place] ?? 0) + text.length;
@@ -92,7 +97,12 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
                 gs: makeUsers("geldstuck", n, "g"),
                 proj: makeUsers("projects", n * 4, "p"),
             };
-            report.planned = { a: plan.a.map((u) => u.email), b: plan.b.map((u) => u.email), gs: plan.gs.map((u) => u.email), proj: plan.proj.map((u) => u.email) };
+            report.planned = {
+                a: plan.a.map((u) => u.email),
+                b: plan.b.map((u) => u.email),
+                gs: plan.gs.map((u) => u.email),
+                proj: plan.proj.map((u) => u.email),
+            };
             // The same email in A and B: each tenant must get its own user.
             plan.b[0] = { ...plan.b[0]!, email: plan.a[0]!.email };
             report.planned.b[0] = plan.a[0]!.email;
@@ -119,15 +129,21 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             const outPlain = await pulumi(stack, ["stack", "output", "--json"]);
             const outShown = await pulumi(stack, ["stack", "output", "--json", "--show-secrets"]);
             // A failed command's output holds no outputs to search: a clean search of it would prove nothing.
-            for (const [label, out] of [["stack output --json", outPlain], ["stack output --show-secrets", outShown]] as const) {
+            for (const [label, out] of [
+                ["stack output --json", outPlain],
+                ["stack output --show-secrets", outShown],
+            ] as const) {
                 if (out.code !== 0) r.problems.push(`${label} exited ${out.code}: ${out.stderr.slice(0, 500)}`);
-                else if (!/"rosterCount":\s*\d+/.test(out.stdout)) r.problems.push(`${label} printed no rosterCount output: ${out.stdout.slice(0, 500)}`);
+                else if (!/"rosterCount":\s*\d+/.test(out.stdout))
+                    r.problems.push(`${label} printed no rosterCount output: ${out.stdout.slice(0, 500)}`);
             }
             scan("stack output --json", outPlain.text);
             scan("stack output --show-secrets", outShown.text);
             const state = await stack.exportState();
             scan("stack export", JSON.stringify(state));
-            const providers = (state.deployment.resources ?? []).map((x: any) => String(x.inputs?.__provider ?? x.outputs?.__provider ?? "")).filter(Boolean);
+            const providers = (state.deployment.resources ?? [])
+                .map((x: any) => String(x.inputs?.__provider ?? x.outputs?.__provider ?? ""))
+                .filter(Boolean);
             r.details.serializedProviders = providers.length;
             scan("serialized providers", providers.join("\n"));
             r.details.providerBytes = Math.max(0, ...providers.map((p: string) => p.length));
@@ -143,14 +159,19 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             // A vendor whose error envelope echoes the request headers (the engine stops at the first
             // failed create, so one kind of answer is tried here; tests/reliability/secrets.test.ts tries the others in process).
             proxy.spoil = (req) => {
-                const echoed = Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join("; ");
+                const echoed = Object.entries(req.headers)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join("; ");
                 return { status: 401, body: JSON.stringify({ error: { code: "unauthorized", message: `invalid credentials ${echoed}` } }) };
             };
             plan.a.push(...makeUsers("zquence", 2, "late"));
             writeJson(stack.workDir, "plan.json", plan);
             r.ups++;
             const bad = await stack.up({ debugLogs: true, expectFailure: true, parallel: 1 });
-            report.errorText = bad.diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n");
+            report.errorText = bad.diagnostics
+                .filter((d) => d.severity === "error")
+                .map((d) => d.message)
+                .join("\n");
             if (!report.errorText) r.problems.push("the up against the echoing vendor did not fail");
             noteVerboseLog(r, "failing up -v=9", bad.stderr);
             scan("failing up -v=9 output", bad.stdout + bad.stderr + JSON.stringify(bad.diagnostics));
@@ -159,19 +180,38 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
             // The engine itself logs the decrypted config it hands the provider at -v=9 (its
             // "Configure().inputs" line): a documented limitation of Pulumi, counted apart.
             const engineLog = /Marshaling property for RPC\[Provider\[[^\]]*\]\.Configure\(\)\.inputs\]/;
-            r.details.engineConfigureLogHits = Object.values(hits).reduce((s, h) => s + h.filter((l: string) => engineLog.test(l)).length, 0);
+            r.details.engineConfigureLogHits = Object.values(hits).reduce(
+                (s, h) => s + h.filter((l: string) => engineLog.test(l)).length,
+                0,
+            );
             for (const k of Object.keys(hits)) hits[k] = hits[k].filter((l: string) => !engineLog.test(l));
             const total = Object.values(hits).reduce((s, h) => s + h.length, 0);
             r.details.secretsSearched = report.secrets.length;
             r.details.bytesSearched = Object.values(searched).reduce((s, x) => s + x, 0);
             r.details.hits = total;
-            if (total) r.problems.push(`credentials found: ${Object.entries(hits).map(([k, v]) => `${k} (${v.length}): ${v[0]}`).join(" | ")}`);
+            if (total)
+                r.problems.push(
+                    `credentials found: ${Object.entries(hits)
+                        .map(([k, v]) => `${k} (${v.length}): ${v[0]}`)
+                        .join(" | ")}`,
+                );
             r.expectedUsers = n * 3 + n * 4;
             const want = (list: string[], held: string[]) => list.filter((e) => held.includes(e)).length;
-            r.foundUsers = want(report.planned.a, report.held.a) + want(report.planned.b, report.held.b) + want(report.planned.gs, report.held.gs) + want(report.planned.proj, report.held.projTest);
-            r.extraUsers = report.held.a.length + report.held.b.length + report.held.gs.length + report.held.projTest.length + report.held.projLive.length - r.foundUsers;
+            r.foundUsers =
+                want(report.planned.a, report.held.a) +
+                want(report.planned.b, report.held.b) +
+                want(report.planned.gs, report.held.gs) +
+                want(report.planned.proj, report.held.projTest);
+            r.extraUsers =
+                report.held.a.length +
+                report.held.b.length +
+                report.held.gs.length +
+                report.held.projTest.length +
+                report.held.projLive.length -
+                r.foundUsers;
             r.createdUsers = 0;
-            if (r.foundUsers !== r.expectedUsers || r.extraUsers) r.problems.push(`tenants hold ${r.foundUsers}/${r.expectedUsers} intended users and ${r.extraUsers} others`);
+            if (r.foundUsers !== r.expectedUsers || r.extraUsers)
+                r.problems.push(`tenants hold ${r.foundUsers}/${r.expectedUsers} intended users and ${r.extraUsers} others`);
         } finally {
             await proxy.close();
             await teardown(b);

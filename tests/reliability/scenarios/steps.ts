@@ -4,15 +4,23 @@
  * a run converged.
  */
 import * as fs from "node:fs";
-import { OperationResult, TestStack, writeProgram } from "../../harness/pulumi";
+import { type OperationResult, TestStack, writeProgram } from "../../harness/pulumi";
 import { runEmulator, writeJson } from "../../e2e/support";
 import {
-    Dialect, duplicatesOf, Emulator, emptyCounts, makeUsers, newTenant, OutcomeCounts, replayFaults,
-    Tenant, waitFor, WebhookReceiver,
+    type Dialect,
+    duplicatesOf,
+    type Emulator,
+    emptyCounts,
+    makeUsers,
+    newTenant,
+    type OutcomeCounts,
+    replayFaults,
+    type Tenant,
+    waitFor,
+    WebhookReceiver,
 } from "../tools";
 
 export { ROSTER_PROGRAM, TENANT_USERS_PROGRAM, writeJson } from "../../e2e/support";
-
 
 export interface ScenarioResult {
     name: string;
@@ -50,31 +58,58 @@ export interface ScenarioResult {
 
 export function newResult(name: string, expectedUsers: number): ScenarioResult {
     return {
-        name, expectedUsers, foundUsers: 0, extraUsers: 0, duplicates: 0, createdUsers: expectedUsers,
-        webhookEvents: 0, webhookReceived: 0, webhookDeliveries: 0, requests: 0, retries: 0, injected: emptyCounts(),
-        ups: 0, stateUsers: 0, pendingOperations: 0, durationMs: 0, messages: [], details: {}, problems: [],
+        name,
+        expectedUsers,
+        foundUsers: 0,
+        extraUsers: 0,
+        duplicates: 0,
+        createdUsers: expectedUsers,
+        webhookEvents: 0,
+        webhookReceived: 0,
+        webhookDeliveries: 0,
+        requests: 0,
+        retries: 0,
+        injected: emptyCounts(),
+        ups: 0,
+        stateUsers: 0,
+        pendingOperations: 0,
+        durationMs: 0,
+        messages: [],
+        details: {},
+        problems: [],
     };
 }
 
 /** One line for the soak report. */
 export function formatResult(r: ScenarioResult): string {
     const inj = r.injected;
-    const faults = [["429", inj["429"]], ["500", inj["500"]], ["503", inj["503"]], ["drop-before", inj["drop-before"]], ["drop-after-commit", inj["drop-after-commit"]]]
-        .filter(([, n]) => Number(n) > 0).map(([k, n]) => `${k}×${n}`).join(" ");
+    const faults = [
+        ["429", inj["429"]],
+        ["500", inj["500"]],
+        ["503", inj["503"]],
+        ["drop-before", inj["drop-before"]],
+        ["drop-after-commit", inj["drop-after-commit"]],
+    ]
+        .filter(([, n]) => Number(n) > 0)
+        .map(([k, n]) => `${k}×${n}`)
+        .join(" ");
     const extra = Object.entries(r.details)
         .filter(([, v]) => typeof v === "number" || typeof v === "string" || typeof v === "boolean")
-        .map(([k, v]) => `${k} ${v}`).join("  ");
-    return [
-        `${r.problems.length === 0 ? "PASS" : "FAIL"} ${r.name.padEnd(24)}`,
-        `users ${r.foundUsers}/${r.expectedUsers}${r.extraUsers ? ` (+${r.extraUsers} extra)` : ""}`,
-        `duplicates ${r.duplicates}`,
-        `webhooks ${r.webhookReceived}/${r.createdUsers} (deliveries ${r.webhookDeliveries})`,
-        `requests ${r.requests}`,
-        `retries ${r.retries}${faults ? ` (${faults})` : ""}`,
-        `ups ${r.ups}`,
-        `${(r.durationMs / 1000).toFixed(1)} s`,
-        ...(extra ? [extra] : []),
-    ].join("  ") + (r.problems.length ? `\n     ${r.problems.join("\n     ")}` : "");
+        .map(([k, v]) => `${k} ${v}`)
+        .join("  ");
+    return (
+        [
+            `${r.problems.length === 0 ? "PASS" : "FAIL"} ${r.name.padEnd(24)}`,
+            `users ${r.foundUsers}/${r.expectedUsers}${r.extraUsers ? ` (+${r.extraUsers} extra)` : ""}`,
+            `duplicates ${r.duplicates}`,
+            `webhooks ${r.webhookReceived}/${r.createdUsers} (deliveries ${r.webhookDeliveries})`,
+            `requests ${r.requests}`,
+            `retries ${r.retries}${faults ? ` (${faults})` : ""}`,
+            `ups ${r.ups}`,
+            `${(r.durationMs / 1000).toFixed(1)} s`,
+            ...(extra ? [extra] : []),
+        ].join("  ") + (r.problems.length ? `\n     ${r.problems.join("\n     ")}` : "")
+    );
 }
 
 export interface Bench {
@@ -84,7 +119,7 @@ export interface Bench {
 }
 
 export async function bench(emu?: Emulator): Promise<Bench> {
-    return { emu: emu ?? await runEmulator(), receiver: await WebhookReceiver.start(), stacks: [] };
+    return { emu: emu ?? (await runEmulator()), receiver: await WebhookReceiver.start(), stacks: [] };
 }
 
 export async function teardown(b: Bench): Promise<void> {
@@ -96,7 +131,14 @@ export async function teardown(b: Bench): Promise<void> {
     await b.emu.close().catch(() => undefined);
 }
 
-export async function stackFor(b: Bench, program: string, name: string, config: Record<string, any>, files: Record<string, unknown>, env?: Record<string, string>): Promise<TestStack> {
+export async function stackFor(
+    b: Bench,
+    program: string,
+    name: string,
+    config: Record<string, any>,
+    files: Record<string, unknown>,
+    env?: Record<string, string>,
+): Promise<TestStack> {
     const dir = writeProgram(program, name);
     for (const [file, value] of Object.entries(files)) writeJson(dir, file, value);
     const stack = await TestStack.create({ workDir: dir, config, ...(env ? { env } : {}) });
@@ -134,10 +176,14 @@ export async function countWebhooks(b: Bench, tenant: Tenant, r: ScenarioResult,
         return;
     }
     let events: Awaited<ReturnType<Emulator["control"]["webhooks"]>> = [];
-    await waitFor(async () => {
-        events = await b.emu.control.webhooks(tenant.tenantId);
-        return events.every((e) => e.delivered) && b.receiver.idsFor(tenant.tenantId).length >= events.length;
-    }, timeoutMs, 500);
+    await waitFor(
+        async () => {
+            events = await b.emu.control.webhooks(tenant.tenantId);
+            return events.every((e) => e.delivered) && b.receiver.idsFor(tenant.tenantId).length >= events.length;
+        },
+        timeoutMs,
+        500,
+    );
     r.webhookEvents = new Set(events.map((e) => e.id)).size;
     r.duplicates += duplicatesOf(events.map((e) => e.payload.data.user.id));
     // One event per user the vendor holds, and none for a user it does not.
@@ -149,7 +195,8 @@ export async function countWebhooks(b: Bench, tenant: Tenant, r: ScenarioResult,
     const received = b.receiver.idsFor(tenant.tenantId);
     r.webhookReceived = received.length;
     r.webhookDeliveries = b.receiver.deliveries;
-    if (b.receiver.rejected.length) r.problems.push(`the receiver rejected ${b.receiver.rejected.length} deliveries: ${b.receiver.rejected[0]}`);
+    if (b.receiver.rejected.length)
+        r.problems.push(`the receiver rejected ${b.receiver.rejected.length} deliveries: ${b.receiver.rejected[0]}`);
 }
 
 /** Compares what the vendor holds with the intended emails. */
@@ -178,7 +225,8 @@ export function expectConverged(r: ScenarioResult): void {
     if (r.stateUsers !== r.expectedUsers) r.problems.push(`state records ${r.stateUsers} users, not ${r.expectedUsers}`);
     if (r.pendingOperations !== 0) r.problems.push(`state still has ${r.pendingOperations} pending operations`);
     if (r.webhookEvents !== r.createdUsers) r.problems.push(`${r.webhookEvents} webhook events for ${r.createdUsers} created users`);
-    if (r.webhookReceived !== r.createdUsers) r.problems.push(`${r.webhookReceived} distinct webhooks received for ${r.createdUsers} created users`);
+    if (r.webhookReceived !== r.createdUsers)
+        r.problems.push(`${r.webhookReceived} distinct webhooks received for ${r.createdUsers} created users`);
 }
 
 /** Runs an operation expected to succeed; a failure becomes `{ failed: true, text }` instead of a throw. */
@@ -210,7 +258,12 @@ export async function timed(r: ScenarioResult, body: () => Promise<void>): Promi
 }
 
 /** A fresh tenant whose webhooks the bench's receiver trusts, and `size` users made for its dialect. */
-export async function openTenant(b: Bench, dialect: Dialect, size: number, prefix: string): Promise<{ tenant: Tenant; users: ReturnType<typeof makeUsers> }> {
+export async function openTenant(
+    b: Bench,
+    dialect: Dialect,
+    size: number,
+    prefix: string,
+): Promise<{ tenant: Tenant; users: ReturnType<typeof makeUsers> }> {
     const tenant = await newTenant(b.emu, dialect, { webhookUrl: b.receiver.url });
     b.receiver.trust(tenant);
     return { tenant, users: makeUsers(dialect, size, prefix) };
@@ -218,7 +271,12 @@ export async function openTenant(b: Bench, dialect: Dialect, size: number, prefi
 
 /** The end of every convergent scenario: count the users at the vendor, in state and in webhooks, and check them. */
 export async function settle(b: Bench, tenant: Tenant, users: { email: string }[], stack: TestStack, r: ScenarioResult): Promise<void> {
-    await countUsers(b, tenant, users.map((u) => u.email), r);
+    await countUsers(
+        b,
+        tenant,
+        users.map((u) => u.email),
+        r,
+    );
     await readState(stack, r);
     await countWebhooks(b, tenant, r);
     expectConverged(r);

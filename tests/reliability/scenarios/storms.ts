@@ -3,8 +3,22 @@
  * connections must converge with no user lost or duplicated; a budget that runs out must fail
  * with partial progress recorded, and the next `up` must send only the rest.
  */
-import { Dialect, OutcomeCounts, replayFaults, stormFaults } from "../tools";
-import { attempt, bench, countRequests, errorLines, newResult, openTenant, ROSTER_PROGRAM, ScenarioResult, settle, stackFor, teardown, timed, TENANT_USERS_PROGRAM } from "./steps";
+import { type Dialect, type OutcomeCounts, replayFaults, stormFaults } from "../tools";
+import {
+    attempt,
+    bench,
+    countRequests,
+    errorLines,
+    newResult,
+    openTenant,
+    ROSTER_PROGRAM,
+    type ScenarioResult,
+    settle,
+    stackFor,
+    teardown,
+    timed,
+    TENANT_USERS_PROGRAM,
+} from "./steps";
 
 export interface StormOptions {
     /** Users in the roster, or TenantUser resources. */
@@ -35,8 +49,13 @@ export async function stormRoster(opts: StormOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, dialect, opts.size, "storm");
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-storm-roster", { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
-                { "users.json": users, "options.json": { chunkSize, concurrency: opts.concurrency ?? 2 } });
+            const stack = await stackFor(
+                b,
+                ROSTER_PROGRAM,
+                "rel-storm-roster",
+                { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
+                { "users.json": users, "options.json": { chunkSize, concurrency: opts.concurrency ?? 2 } },
+            );
             for (const f of stormFaults(tenant.tenantId, opts.seed ?? 7, opts.latencyMs ?? 200)) await b.emu.control.addFault(f);
             r.ups++;
             const up = await attempt(() => stack.up());
@@ -46,7 +65,8 @@ export async function stormRoster(opts: StormOptions): Promise<ScenarioResult> {
             r.details.chunks = chunks;
             // Each chunk succeeds once: a chunk that landed is never sent again.
             if (r.injected.ok !== chunks) r.problems.push(`${r.injected.ok} requests succeeded for ${chunks} chunks`);
-            if (r.requests > maxAttempts * chunks) r.problems.push(`${r.requests} requests exceed the budget of ${maxAttempts} × ${chunks} chunks`);
+            if (r.requests > maxAttempts * chunks)
+                r.problems.push(`${r.requests} requests exceed the budget of ${maxAttempts} × ${chunks} chunks`);
         } finally {
             await teardown(b);
         }
@@ -62,9 +82,17 @@ export async function stormUsers(opts: StormOptions): Promise<ScenarioResult> {
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, dialect, opts.size, "single");
-            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-storm-users", {
-                ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts), "tenant-users:batchMaxWaitMs": "300",
-            }, { "users.json": users });
+            const stack = await stackFor(
+                b,
+                TENANT_USERS_PROGRAM,
+                "rel-storm-users",
+                {
+                    ...tenant.config,
+                    "tenant-users:maxAttempts": String(maxAttempts),
+                    "tenant-users:batchMaxWaitMs": "300",
+                },
+                { "users.json": users },
+            );
             // Seed 320 draws every fault kind within its first seven requests: a few batches meet them all.
             for (const f of stormFaults(tenant.tenantId, opts.seed ?? 320, opts.latencyMs ?? 200)) await b.emu.control.addFault(f);
             r.ups++;
@@ -74,7 +102,8 @@ export async function stormUsers(opts: StormOptions): Promise<ScenarioResult> {
             await settle(b, tenant, users, stack, r);
             // Each batch succeeds once; a logical call makes at most maxAttempts attempts.
             r.details.batches = r.injected.ok;
-            if (r.requests > maxAttempts * r.injected.ok) r.problems.push(`${r.requests} requests exceed the budget of ${maxAttempts} × ${r.injected.ok} batches`);
+            if (r.requests > maxAttempts * r.injected.ok)
+                r.problems.push(`${r.requests} requests exceed the budget of ${maxAttempts} × ${r.injected.ok} batches`);
         } finally {
             await teardown(b);
         }
@@ -103,15 +132,25 @@ export async function budgetRoster(opts: BudgetOptions): Promise<ScenarioResult>
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "zquence", opts.size, "budget");
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-budget", { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
-                { "users.json": users, "options.json": { chunkSize, concurrency: 1 } });
+            const stack = await stackFor(
+                b,
+                ROSTER_PROGRAM,
+                "rel-budget",
+                { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
+                { "users.json": users, "options.json": { chunkSize, concurrency: 1 } },
+            );
             await b.emu.control.addFault({
-                tenantId: tenant.tenantId, latencyMs: 50,
+                tenantId: tenant.tenantId,
+                latencyMs: 50,
                 sequence: [...Array(goodChunks).fill("ok"), ...Array(maxAttempts).fill("503")],
             });
             r.ups++;
             const first = await stack.up({ expectFailure: true });
-            const text = first.diagnostics.filter((d) => d.severity === "error").map((d) => d.message).join("\n") || first.stderr;
+            const text =
+                first.diagnostics
+                    .filter((d) => d.severity === "error")
+                    .map((d) => d.message)
+                    .join("\n") || first.stderr;
             r.messages.push(text);
             const atVendor = (await b.emu.control.users(tenant.tenantId)).length;
             const said = /(\d+) of (\d+) users sent/.exec(text);
@@ -128,7 +167,8 @@ export async function budgetRoster(opts: BudgetOptions): Promise<ScenarioResult>
             const recorded = await stack.exportState();
             const roster = (recorded.deployment.resources ?? []).find((x: any) => String(x.type).endsWith("TenantUserRoster"));
             r.details.recordedAfterFailure = Number(roster?.outputs?.userCount ?? 0);
-            if (r.details.recordedAfterFailure !== goodChunks * chunkSize) r.problems.push(`state recorded ${r.details.recordedAfterFailure} users after the failure`);
+            if (r.details.recordedAfterFailure !== goodChunks * chunkSize)
+                r.problems.push(`state recorded ${r.details.recordedAfterFailure} users after the failure`);
 
             await b.emu.control.clearFaults();
             await b.emu.control.addFault({ tenantId: tenant.tenantId, seed: 3, probabilities: { "500": 0.1, "drop-after-commit": 0.05 } });
@@ -139,7 +179,8 @@ export async function budgetRoster(opts: BudgetOptions): Promise<ScenarioResult>
             const secondRequests = (await b.emu.control.requests(tenant.tenantId)).total - before;
             const replayed = replayFaults((await b.emu.control.faults()).filter((f) => f.tenantId === tenant.tenantId));
             r.details.secondUpChunks = replayed.ok;
-            if (replayed.ok !== chunks - goodChunks) r.problems.push(`the second up sent ${replayed.ok} chunks successfully; ${chunks - goodChunks} were missing`);
+            if (replayed.ok !== chunks - goodChunks)
+                r.problems.push(`the second up sent ${replayed.ok} chunks successfully; ${chunks - goodChunks} were missing`);
             r.requests = before + secondRequests;
             r.injected["503"] += maxAttempts;
             for (const k of Object.keys(replayed) as (keyof OutcomeCounts)[]) if (k !== "ok") r.injected[k] += replayed[k];
@@ -163,8 +204,13 @@ export async function budgetUsers(opts: { size: number; maxAttempts?: number }):
     return timed(r, async () => {
         try {
             const { tenant, users } = await openTenant(b, "geldstuck", opts.size, "lost");
-            const stack = await stackFor(b, TENANT_USERS_PROGRAM, "rel-budget-users", { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
-                { "users.json": users });
+            const stack = await stackFor(
+                b,
+                TENANT_USERS_PROGRAM,
+                "rel-budget-users",
+                { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
+                { "users.json": users },
+            );
             await b.emu.control.addFault({ tenantId: tenant.tenantId, probabilities: { "drop-after-commit": 1 } });
             r.ups++;
             const first = await stack.up({ parallel: opts.size, expectFailure: true });
@@ -183,10 +229,13 @@ export async function budgetUsers(opts: { size: number; maxAttempts?: number }):
             const second = await attempt(() => stack.up({ parallel: opts.size }));
             if (second.failed) r.problems.push(`the second up failed too: ${errorLines(second.text)}`);
             const state = await stack.exportState();
-            const statuses = (state.deployment.resources ?? []).filter((x: any) => String(x.type).endsWith("TenantUser")).map((x: any) => x.outputs?.status);
+            const statuses = (state.deployment.resources ?? [])
+                .filter((x: any) => String(x.type).endsWith("TenantUser"))
+                .map((x: any) => x.outputs?.status);
             r.details.createdStatus = statuses.filter((s: string) => s === "created").length;
             // Those users were created by the lost first attempts; the second up cannot claim them as its own.
-            if (r.details.createdStatus !== 0) r.problems.push(`${r.details.createdStatus} users are marked created by the second up, though the first one created them`);
+            if (r.details.createdStatus !== 0)
+                r.problems.push(`${r.details.createdStatus} users are marked created by the second up, though the first one created them`);
             r.requests = (await b.emu.control.requests(tenant.tenantId)).total;
             await settle(b, tenant, users, stack, r);
         } finally {
