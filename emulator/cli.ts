@@ -21,10 +21,9 @@ function fail(message: string): never {
     process.exit(2);
 }
 
-async function main(): Promise<void> {
-    let values;
+function parsedArgs() {
     try {
-        ({ values } = parseArgs({
+        return parseArgs({
             options: {
                 port: { type: "string", default: "4010" },
                 host: { type: "string", default: "127.0.0.1" },
@@ -35,10 +34,14 @@ async function main(): Promise<void> {
                 help: { type: "boolean", default: false },
             },
             strict: true,
-        }));
+        });
     } catch (error) {
         fail((error as Error).message);
     }
+}
+
+async function main(): Promise<void> {
+    const { values } = parsedArgs();
     if (values.help) {
         process.stdout.write(`${USAGE}\n`);
         return;

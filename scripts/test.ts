@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     const files = all
         .filter((f) => rooms.length === 0 || rooms.some((r) => path.relative(TESTS_DIR, f).startsWith(r)))
         .sort((a, b) => roomRank(a) - roomRank(b) || a.localeCompare(b));
-    files.forEach((f) => mocha.addFile(f));
+    for (const f of files) mocha.addFile(f);
 
     let timings: () => FileTiming[] = () => [];
     const stats = await new Promise<RunStats>((resolve) => {

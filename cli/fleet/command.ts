@@ -6,7 +6,7 @@
  * stack is touched). Nothing it prints contains a credential of the fleet file.
  */
 import { parseArgs } from "node:util";
-import { FleetFileError, loadFleet } from "./file";
+import { FleetFileError, type FleetTenant, loadFleet } from "./file";
 import { progressLine, resultJson, resultTable } from "./report";
 import { fleetSecrets, scrubber, secretsKeyProblem } from "./secrets";
 import { parseShard, selectShard, WHOLE_FLEET } from "./shard";
@@ -54,26 +54,34 @@ interface FleetArgs {
 }
 
 function parseFleetArgs(argv: string[]): FleetArgs | "help" {
-    let parsed;
+    let parsed: ReturnType<typeof parseFleetArgv>;
     try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            options: {
-                file: { type: "string", short: "f" },
-                concurrency: { type: "string" },
-                shard: { type: "string" },
-                "lock-timeout": { type: "string" },
-                "secrets-provider": { type: "string" },
-                json: { type: "boolean", default: false },
-                help: { type: "boolean", short: "h", default: false },
-            },
-        });
+        parsed = parseFleetArgv(argv);
     } catch (err) {
         throw new UsageError((err as Error).message);
     }
     const { values, positionals } = parsed;
     if (values.help) return "help";
+    return fleetArgsFrom(values, positionals);
+}
+
+function parseFleetArgv(argv: string[]) {
+    return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            file: { type: "string", short: "f" },
+            concurrency: { type: "string" },
+            shard: { type: "string" },
+            "lock-timeout": { type: "string" },
+            "secrets-provider": { type: "string" },
+            json: { type: "boolean", default: false },
+            help: { type: "boolean", short: "h", default: false },
+        },
+    });
+}
+
+function fleetArgsFrom(values: ReturnType<typeof parseFleetArgv>["values"], positionals: string[]): FleetArgs {
     const [operation, ...extra] = positionals;
     if (!OPERATIONS.includes(operation as Operation)) {
         throw new UsageError(
@@ -122,7 +130,7 @@ export async function fleetCommand(argv: string[]): Promise<number> {
         process.stderr.write(`tenant-users fleet: ${keyProblem}\n`);
         return 2;
     }
-    let fleet;
+    let fleet: FleetTenant[];
     try {
         fleet = loadFleet(args.file);
     } catch (err) {

@@ -109,6 +109,7 @@ export function lockBackoffMs(attempt: number, random: () => number = Math.rando
     return Math.round(Math.min(15_000, 1000 * 2 ** attempt) * (0.8 + 0.4 * random()));
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the terminal's escape character is the point.
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** A failure of one step of preparing a stack, so the result says which step failed. */

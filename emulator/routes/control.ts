@@ -118,7 +118,10 @@ export function controlRoutes(ctx: EmulatorContext): FastifyPluginCallback {
                     body.users.forEach((input, i) => {
                         const user = validUser(t, input, i);
                         const seq = ctx.store.insertUser(t.seq, code, user, createdAt);
-                        if (seq === null) return void result.skipped++;
+                        if (seq === null) {
+                            result.skipped++;
+                            return;
+                        }
                         result.inserted++;
                         const row = { ...user, seq, tenant: t.seq, mode: code, created_at: createdAt };
                         result.users.push(t.dialect === "projects" ? projectsUserView(row) : keyedUserView(row, t.dialect));

@@ -122,7 +122,7 @@ export class CreateBatcher<T, R> {
                         for (const w of batch) w.reject(err);
                         return;
                     }
-                    batch.forEach((w, i) => w.resolve(results[i] as R));
+                    for (const [i, w] of batch.entries()) w.resolve(results[i] as R);
                 },
                 (error: unknown) => {
                     for (const w of batch) w.reject(error);

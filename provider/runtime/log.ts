@@ -80,6 +80,6 @@ export class Coalescer {
         this.waiters = [];
         this.timer = undefined;
         await this.emit(items).catch(() => undefined);
-        waiters.forEach((w) => w());
+        for (const w of waiters) w();
     }
 }

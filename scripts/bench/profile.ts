@@ -87,15 +87,13 @@ export function requestTimeline(
         firstStartS: rs.length ? round((rs[0]!.start - t0) / 1000, 2) : NaN,
         lastEndS: rs.length ? round((Math.max(...rs.map((r) => r.end)) - t0) / 1000, 2) : NaN,
         medianGapMs: gaps.length ? round(gaps[Math.floor(gaps.length / 2)]!, 0) : NaN,
-        rows: rs
-            .slice(0, maxRows)
-            .map((r) => ({
-                startS: round((r.start - t0) / 1000, 2),
-                ms: round(r.end - r.start, 0),
-                users: r.users,
-                route: r.route,
-                status: r.status,
-            })),
+        rows: rs.slice(0, maxRows).map((r) => ({
+            startS: round((r.start - t0) / 1000, 2),
+            ms: round(r.end - r.start, 0),
+            users: r.users,
+            route: r.route,
+            status: r.status,
+        })),
     };
 }
 

@@ -203,7 +203,7 @@ function profileSection(p: ProfileReport): string[] {
         );
         if (r.count > 1 && r.count <= 200) {
             lines.push("| # | start (s) | took | users |", "|---:|---:|---:|---:|");
-            r.rows.forEach((row, i) => lines.push(`| ${i + 1} | ${row.startS} | ${fmtMs(row.ms)} | ${row.users} |`));
+            for (const [i, row] of r.rows.entries()) lines.push(`| ${i + 1} | ${row.startS} | ${fmtMs(row.ms)} | ${row.users} |`);
             if (r.count > r.rows.length) lines.push(`| … | | | ${r.count - r.rows.length} more |`);
             lines.push("");
         }

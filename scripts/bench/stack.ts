@@ -136,7 +136,7 @@ export class BenchStack {
     async cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
         const r = await run("pulumi", args, { cwd: this.workDir, env: { ...this.env, ...env } });
         if (r.code !== 0) {
-            const tail = (`${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`).trim();
+            const tail = `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`.trim();
             throw new Error(`pulumi ${args.slice(0, 2).join(" ")} failed (exit ${r.code}) in ${this.workDir}:\n${tail}`);
         }
         return { ...r, summary: parseSummary(r.stdout) };

@@ -194,6 +194,7 @@ describe("the fleet-ci example", () => {
         expect(job.strategy.matrix.shard).to.deep.equal([1, 2, 3, 4]);
         expect(job.strategy["fail-fast"]).to.equal(false);
         const run = job.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions' own expression syntax, quoted.
         expect(run).to.include("npx tenant-users fleet up --file fleet.yaml --shard ${{ matrix.shard }}/4");
         const fleet = parseYaml(fs.readFileSync(path.join(example, "fleet.yaml"), "utf8")) as {
             tenants: { credentials: Record<string, string> }[];

@@ -141,6 +141,7 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
             [
                 "#!/bin/sh",
                 'if [ "$1" = version ]; then echo v3.259.0; exit 0; fi',
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in a fake pulumi script.
                 'echo "error: cannot $* ${ZQUENCE_PUBLIC_KEY:-} ${ZQUENCE_SECRET_KEY:-}" >&2',
                 "exit 255",
             ].join("\n"),

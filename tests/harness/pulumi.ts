@@ -18,7 +18,7 @@ import {
     type StepEventMetadata,
 } from "@pulumi/pulumi/automation";
 import { writeProgramDir } from "../../scripts/program-dir";
-import { pulumiToolchain, } from "../../cli/pulumi-toolchain";
+import { pulumiToolchain } from "../../cli/pulumi-toolchain";
 
 const execFileAsync = promisify(execFile);
 

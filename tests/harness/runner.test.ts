@@ -30,7 +30,7 @@ describe("the test runner", () => {
 
     async function run(files: string[]): Promise<{ stats: RunStats; timings: FileTiming[] }> {
         const mocha = newMocha({ reporter: Silent });
-        files.forEach((f) => mocha.addFile(f));
+        for (const f of files) mocha.addFile(f);
         let timings: () => FileTiming[] = () => [];
         const stats = await new Promise<RunStats>((resolve, reject) => {
             try {

@@ -10,15 +10,20 @@ function fakeClock() {
     let next = 0;
     return {
         timers: {
-            setTimeout: (fn: () => void, ms: number) => (timers.push({ at: now + ms, fn, id: ++next }), next),
-            clearTimeout: (id: unknown) => void (timers = timers.filter((t) => t.id !== id)),
+            setTimeout: (fn: () => void, ms: number) => {
+                timers.push({ at: now + ms, fn, id: ++next });
+                return next;
+            },
+            clearTimeout: (id: unknown) => {
+                timers = timers.filter((t) => t.id !== id);
+            },
             now: () => now,
         },
         advance(ms: number) {
             now += ms;
             const due = timers.filter((t) => t.at <= now);
             timers = timers.filter((t) => t.at > now);
-            due.forEach((t) => t.fn());
+            for (const t of due) t.fn();
         },
         pending: () => timers.length,
     };
@@ -27,7 +32,13 @@ function fakeClock() {
 describe("CreateBatcher", () => {
     function recorder<T>(result: (items: T[]) => unknown[] = (items) => items.map((i) => `r:${String(i)}`)) {
         const calls: T[][] = [];
-        return { calls, flush: async (items: T[]) => (calls.push(items), result(items)) };
+        return {
+            calls,
+            flush: async (items: T[]) => {
+                calls.push(items);
+                return result(items);
+            },
+        };
     }
 
     it("coalesces concurrent adds into one flush", async () => {
@@ -331,7 +342,7 @@ describe("CreateBatcher", () => {
         const all = Promise.all([1, 2, 3].map((n) => b.add(n)));
         await tick();
         expect(peak).to.equal(3);
-        release.forEach((r) => r());
+        for (const r of release) r();
         expect(await all).to.deep.equal([1, 2, 3]);
     });
 });

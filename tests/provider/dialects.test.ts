@@ -40,7 +40,7 @@ function check(run: () => UserOutcome[], want: Expect) {
     if ("outcomes" in want) {
         const got = run();
         expect(got).to.have.length(want.outcomes.length);
-        want.outcomes.forEach((o, i) => expect(got[i]).to.deep.include(o));
+        for (const [i, o] of want.outcomes.entries()) expect(got[i]).to.deep.include(o);
         for (const o of got) expect(hasUndefined(o), "an undefined value").to.equal(false);
         return;
     }

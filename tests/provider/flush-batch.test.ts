@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Dialect, DialectClient, NormalizedUser, UserOutcome } from "../../provider/dialects/types";
 import { flushBatch, SINGLE_ADDS_UP_TO, type BatchItem, type BatchResult } from "../../provider/runtime/batch-policy";
 
-const valueOf = (r: BatchResult) => (r.status === "fulfilled" ? r.value : undefined);
+const outcomeOf = (r: BatchResult) => (r.status === "fulfilled" ? r.value : undefined);
 
 /** A client that records its calls; single adds answer `adopted` for emails it already holds. */
 function recordingClient(dialect: Dialect, held: string[] = []) {
@@ -41,7 +41,7 @@ describe("flushBatch", () => {
         const outcomes = await flushBatch(client, items(SINGLE_ADDS_UP_TO));
         expect(calls.every((c) => c.single)).to.equal(true);
         expect(calls).to.have.length(SINGLE_ADDS_UP_TO);
-        expect(outcomes.map((o) => valueOf(o)?.kind)).to.deep.equal([
+        expect(outcomes.map((o) => outcomeOf(o)?.kind)).to.deep.equal([
             "created",
             "adopted",
             ...Array(SINGLE_ADDS_UP_TO - 2).fill("created"),

@@ -19,7 +19,8 @@ export function stateBreakdown(exported: string): Record<string, unknown> {
     let largestBytes = 0;
     for (const r of resources) {
         const bytes = Buffer.byteLength(JSON.stringify(r, null, 4));
-        const t = (byType[r.type] ??= { count: 0, bytes: 0 });
+        byType[r.type] ??= { count: 0, bytes: 0 };
+        const t = byType[r.type];
         t.count++;
         t.bytes += bytes;
         if (bytes > largestBytes) {

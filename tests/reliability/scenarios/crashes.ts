@@ -260,7 +260,10 @@ export async function crashEmulator(opts: { size: number; downMs?: number; confi
             const running = attempt(() => stack.up());
             let seen = 0;
             const reached = await waitFor(
-                async () => (seen = (await emu.control.users(tenant.tenantId)).length) >= opts.size * 0.3,
+                async () => {
+                    seen = (await emu.control.users(tenant.tenantId)).length;
+                    return seen >= opts.size * 0.3;
+                },
                 300_000,
                 100,
             );
