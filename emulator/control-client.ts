@@ -6,7 +6,7 @@ import type {
     FaultSpec,
     InsertUser,
     InsertUsersResult,
-    KeyedTenant,
+    TenantsApiTenant,
     Mode,
     ProjectsTenant,
     RateLimitSettings,
@@ -61,9 +61,9 @@ export class EmulatorControl {
     }
 
     createTenant(dialect: "projects", opts?: TenantOptions): Promise<ProjectsTenant>;
-    createTenant(dialect: "zquence" | "geldstuck", opts?: TenantOptions): Promise<KeyedTenant>;
-    createTenant(dialect: Dialect, opts?: TenantOptions): Promise<KeyedTenant | ProjectsTenant>;
-    createTenant(dialect: Dialect, opts: TenantOptions = {}): Promise<KeyedTenant | ProjectsTenant> {
+    createTenant(dialect: "zquence" | "geldstuck", opts?: TenantOptions): Promise<TenantsApiTenant>;
+    createTenant(dialect: Dialect, opts?: TenantOptions): Promise<TenantsApiTenant | ProjectsTenant>;
+    createTenant(dialect: Dialect, opts: TenantOptions = {}): Promise<TenantsApiTenant | ProjectsTenant> {
         return this.call("POST", "/tenants", { dialect, ...opts });
     }
 

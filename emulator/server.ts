@@ -10,7 +10,7 @@ import { requestId } from "./ids";
 import { sendError } from "./pipeline";
 import { controlRoutes } from "./routes/control";
 import { projectsRoutes } from "./routes/projects";
-import { GELDSTUCK, keyedRoutes, ZQUENCE } from "./routes/zquence-geldstuck";
+import { GELDSTUCK, tenantsApiRoutes, ZQUENCE } from "./routes/tenants-api";
 
 export const BODY_LIMIT = 16 * 1024 * 1024;
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -87,8 +87,8 @@ export function buildServer(ctx: EmulatorContext, log: boolean): FastifyInstance
         return sendError(reply, Errors.internalError);
     });
 
-    app.register(keyedRoutes(ctx, ZQUENCE), { prefix: "/zquence" });
-    app.register(keyedRoutes(ctx, GELDSTUCK), { prefix: "/geldstuck" });
+    app.register(tenantsApiRoutes(ctx, ZQUENCE), { prefix: "/zquence" });
+    app.register(tenantsApiRoutes(ctx, GELDSTUCK), { prefix: "/geldstuck" });
     app.register(projectsRoutes(ctx), { prefix: "/projects" });
     app.register(controlRoutes(ctx), { prefix: "/_emulator" });
     return app;

@@ -32,7 +32,7 @@ interface TenantCommon {
 }
 
 /** Zquence and Geldstuck credentials. */
-export interface KeyedTenant extends TenantCommon {
+export interface TenantsApiTenant extends TenantCommon {
     dialect: "zquence" | "geldstuck";
     apiKey: string;
     apiSecret: string;
@@ -46,7 +46,7 @@ export interface ProjectsTenant extends TenantCommon {
     liveSecretKey: string;
 }
 
-export type CreatedTenant = KeyedTenant | ProjectsTenant;
+export type CreatedTenant = TenantsApiTenant | ProjectsTenant;
 
 /** `GET /_emulator/tenants/:id`: the credentials plus the current settings. */
 export type TenantInfo = CreatedTenant & {

@@ -66,19 +66,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** A validated Zquence/Geldstuck user. */
-export interface KeyedUserInput {
+export interface TenantsApiUserInput {
     email: string;
     name: string | null;
     phone: string | null;
 }
 
-export type KeyedCheck = { ok: true; user: KeyedUserInput } | { ok: false; error: ErrorDef; rowError: BulkRowError };
+export type TenantsApiCheck = { ok: true; user: TenantsApiUserInput } | { ok: false; error: ErrorDef; rowError: BulkRowError };
 
 /**
  * Checks one Zquence/Geldstuck user: email, then name, then phone (Zquence
  * only; Geldstuck ignores `phone` like any unknown field). `null` means absent.
  */
-export function checkKeyedUser(input: unknown, allowPhone: boolean): KeyedCheck {
+export function checkTenantsApiUser(input: unknown, allowPhone: boolean): TenantsApiCheck {
     if (!isPlainObject(input)) return { ok: false, error: Errors.bodyNotObject, rowError: BulkRowErrors.userInvalid };
     const rawEmail = input.email;
     if (rawEmail === undefined || rawEmail === null || rawEmail === "") {

@@ -13,10 +13,10 @@ import { userId } from "../ids";
 import { authenticate, sendError } from "../pipeline";
 import { createTenant, seedDemoTenants, tenantCredentials, tenantInfo } from "../tenants";
 import { DIALECTS, type FaultSpec, type InsertUsersResult, type StoredUser } from "../types";
-import { checkKeyedUser, checkProjectsEmail, checkProjectsRest } from "../validation";
+import { checkTenantsApiUser, checkProjectsEmail, checkProjectsRest } from "../validation";
 import { deliveryView } from "../webhooks";
 import { projectsUserView } from "./projects";
-import { keyedUserView } from "./zquence-geldstuck";
+import { tenantsApiUserView } from "./tenants-api";
 
 export const CONTROL_HEADER = "x-emulator-control";
 
@@ -104,7 +104,9 @@ export function controlRoutes(ctx: EmulatorContext): FastifyPluginCallback {
                 const t = tenantOf(req);
                 const q = parse(z.object({ mode: mode.optional() }), req.query);
                 const rows = ctx.store.listUsers(t.seq, t.dialect === "projects" && q.mode ? modeCode(q.mode) : undefined);
-                const users: StoredUser[] = rows.map((r) => (t.dialect === "projects" ? projectsUserView(r) : keyedUserView(r, t.dialect)));
+                const users: StoredUser[] = rows.map((r) =>
+                    t.dialect === "projects" ? projectsUserView(r) : tenantsApiUserView(r, t.dialect),
+                );
                 return { users };
             });
 
@@ -124,7 +126,7 @@ export function controlRoutes(ctx: EmulatorContext): FastifyPluginCallback {
                         }
                         result.inserted++;
                         const row = { ...user, seq, tenant: t.seq, mode: code, created_at: createdAt };
-                        result.users.push(t.dialect === "projects" ? projectsUserView(row) : keyedUserView(row, t.dialect));
+                        result.users.push(t.dialect === "projects" ? projectsUserView(row) : tenantsApiUserView(row, t.dialect));
                     });
                 });
                 return reply.code(201).send(result);
@@ -196,7 +198,7 @@ function validUser(t: TenantRow, input: unknown, index: number) {
         if (!rest.ok) return invalid(rest.reason);
         return { id: userId(), ...rest.user, phone: null };
     }
-    const c = checkKeyedUser(input, t.dialect === "zquence");
+    const c = checkTenantsApiUser(input, t.dialect === "zquence");
     if (!c.ok) return invalid(c.rowError);
     return { id: userId(), ...c.user, country: null };
 }

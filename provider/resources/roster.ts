@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type DeclaredRows, pack } from "../roster-codec";
 import { assertCredentialsAreSecret } from "./credentials";
-import { TenantUsersDynamicResource } from "./providers";
+import { TenantUsersDynamicResource } from "./dynamic-resource";
 
 /** One row of a roster: the same fields as a {@link TenantUser}. */
 export interface RosterUser {

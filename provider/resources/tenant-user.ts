@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertCredentialsAreSecret } from "./credentials";
-import { TenantUsersDynamicResource } from "./providers";
+import { TenantUsersDynamicResource } from "./dynamic-resource";
 
 /** The arguments of a {@link TenantUser}. */
 export interface TenantUserArgs {

@@ -1,6 +1,6 @@
 /**
  * The provider process's entry point, loaded by module name (`pulumi-tenant-users/runtime`) by the
- * `__provider` text of each resource (`../resources/providers.ts`): `tenantUser` and
+ * `__provider` text of each resource (`../resources/dynamic-resource.ts`): `tenantUser` and
  * `tenantUserRoster` are the provider objects the launcher calls. Nothing here runs in the program.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";

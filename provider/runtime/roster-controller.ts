@@ -6,7 +6,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { vendorOf } from "../dialects/registry";
-import type { Connection, DialectClient, OutcomeKind, UserOutcome } from "../dialects/types";
+import type { Connection, UserOutcome } from "../dialects/types";
 import { redact } from "../errors";
 import {
     type DeclaredRows,
@@ -22,14 +22,15 @@ import { type NormalizedUser, validateRoster } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
 import { Coalescer, info, listSome, naming, scrubEmails, warn } from "./log";
-import { mayHaveLanded, settledKind } from "./outcomes";
+import { settledKind } from "./outcomes";
 import { personalDigest, targetOf } from "./target";
 import { UNKNOWN } from "./unknown";
+import { plan } from "./roster-plan";
+import { sendChunks } from "./roster-chunks";
 
 export type OnInvalid = "fail" | "report";
 export const DEFAULT_CHUNK_SIZE = 1000;
 export const DEFAULT_CONCURRENCY = 2;
-const MUTABLE = ["name", "phone", "country"] as const;
 
 export interface RosterInputs {
     users: Packed<DesiredUsers>;
@@ -113,41 +114,6 @@ export async function check(_olds: unknown, news: Record<string, any>): Promise<
         inputs: { ...base, users: pack(desired), summary: rosterSummary(result.users, (t) => personalDigest(conn, t)) },
         failures,
     };
-}
-
-interface Plan {
-    add: NormalizedUser[];
-    keep: RecordedUser[];
-    forget: string[];
-    ignored: string[];
-    desired: DesiredUsers;
-    /** Emails among `add` whose earlier add lost its answer. */
-    unsettled: Set<string>;
-}
-
-function plan(recordedPacked: Packed<RecordedUser[]> | undefined, desiredPacked: Packed<DesiredUsers>): Plan {
-    const recorded = recordedPacked ? unpack(recordedPacked) : [];
-    const desired = unpack(desiredPacked);
-    const byEmail = new Map(recorded.map((r) => [r[0], r]));
-    const wanted = new Set(desired.users.map((u) => u.email));
-    const add: NormalizedUser[] = [];
-    const keep: RecordedUser[] = [];
-    const ignored: string[] = [];
-    const unsettled = new Set<string>();
-    for (const u of desired.users) {
-        const r = byEmail.get(u.email);
-        if (!r || r[4] === "u") {
-            add.push(u);
-            if (r) unsettled.add(u.email);
-            continue;
-        }
-        keep.push(r);
-        const held = { name: r[1], phone: r[2], country: r[3] };
-        const changed = MUTABLE.filter((f) => u[f] !== undefined && u[f] !== held[f]);
-        if (changed.length) ignored.push(`${u.email} (${changed.join(", ")})`);
-    }
-    const forget = recorded.filter((r) => !wanted.has(r[0])).map((r) => r[0]);
-    return { add, keep, forget, ignored, desired, unsettled };
 }
 
 export async function diff(_id: string, olds: RosterOutputs, news: RosterInputs): Promise<dynamic.DiffResult> {
@@ -328,46 +294,6 @@ function outputs(
         invalid,
         complete: true,
     };
-}
-
-/**
- * Sends `users` in chunks, `concurrency` at a time, reporting each chunk's outcomes as it lands.
- * After a chunk fails for good no new chunk starts; those in flight finish and are recorded.
- */
-async function sendChunks(
-    client: DialectClient,
-    users: NormalizedUser[],
-    inputs: RosterInputs,
-    onOutcomes: (o: UserOutcome[]) => OutcomeKind[],
-    onLost: (chunk: NormalizedUser[]) => void,
-): Promise<{ error?: Error }> {
-    const size = Math.min(inputs.chunkSize, client.maxBatch);
-    const chunks: NormalizedUser[][] = [];
-    for (let i = 0; i < users.length; i += size) chunks.push(users.slice(i, i + size));
-    let next = 0;
-    let sent = 0;
-    let error: Error | undefined;
-    const worker = async () => {
-        while (!error && next < chunks.length) {
-            const index = next++;
-            try {
-                // The progress line counts what is recorded (a lost answer's adopted are present).
-                const outcomes = onOutcomes(await client.addUsersBulk(chunks[index]));
-                sent += chunks[index].length;
-                const n = (k: OutcomeKind) => outcomes.filter((o) => o === k).length;
-                await info(
-                    `roster ${inputs.label}: chunk ${index + 1}/${chunks.length} done (${sent}/${users.length} users): ` +
-                        `${n("created")} created, ${n("adopted")} adopted, ${n("present")} present, ${n("failed")} failed`,
-                );
-            } catch (err) {
-                // A lost answer may have been committed: its users are recorded as unsettled.
-                if (mayHaveLanded(err)) onLost(chunks[index]);
-                error ??= err as Error;
-            }
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(inputs.concurrency, chunks.length) }, worker));
-    return { error };
 }
 
 const forgottenRosters = new Coalescer(100, (labels) =>

@@ -1,12 +1,12 @@
 /** README: `POST /_emulator/faults` — scripted and random failures. */
 import { expect } from "chai";
 import { Errors } from "../../emulator/errors";
-import { EmulatorControlError, type FaultOutcome, type KeyedTenant } from "../../emulator/index";
+import { EmulatorControlError, type FaultOutcome, type TenantsApiTenant } from "../../emulator/index";
 import { addUser, addUserBulk, expectDropped, makeUsers, startHarness, type Harness } from "./helpers";
 
 describe("faults (README: Control API, faults)", () => {
     let h: Harness;
-    let t: KeyedTenant;
+    let t: TenantsApiTenant;
     before(async () => {
         h = await startHarness();
     });

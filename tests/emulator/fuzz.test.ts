@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import fc from "fast-check";
-import type { KeyedTenant, ProjectsTenant } from "../../emulator/index";
+import type { TenantsApiTenant, ProjectsTenant } from "../../emulator/index";
 import { send, startHarness, type Harness } from "./helpers";
 
 const RUNS = Number(process.env.EMULATOR_FUZZ_RUNS ?? 300);
@@ -72,10 +72,10 @@ async function expectWellFormed(url: string, req: Req, headers: Record<string, s
 describe("fuzzing every route (fast-check)", function () {
     this.timeout(60_000);
     let h: Harness;
-    let zq: KeyedTenant;
-    let gs: KeyedTenant;
+    let zq: TenantsApiTenant;
+    let gs: TenantsApiTenant;
     let pj: ProjectsTenant;
-    let quiet: KeyedTenant;
+    let quiet: TenantsApiTenant;
     let control: Record<string, string>;
 
     before(async () => {

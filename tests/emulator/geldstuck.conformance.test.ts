@@ -1,11 +1,11 @@
 /** Seed 001 (Geldstuck): every test quotes the sentence it checks. */
 import { expect } from "chai";
-import type { KeyedTenant } from "../../emulator/index";
+import type { TenantsApiTenant } from "../../emulator/index";
 import { addUser, addUserBulk, send, startHarness, type Harness } from "./helpers";
-import { keyedConformance } from "./keyed-suite";
+import { tenantsApiConformance } from "./tenants-api-suite";
 
 describe("Geldstuck conformance (seed 001)", () => {
-    keyedConformance("geldstuck");
+    tenantsApiConformance("geldstuck");
 
     describe("Geldstuck specifics", () => {
         let h: Harness;
@@ -27,7 +27,7 @@ describe("Geldstuck conformance (seed 001)", () => {
             const frozen = Date.now();
             const still = await startHarness({ clock: () => frozen }); // no refill while the 45 requests arrive
             try {
-                const t: KeyedTenant = await still.control.createTenant("geldstuck");
+                const t: TenantsApiTenant = await still.control.createTenant("geldstuck");
                 const results = await Promise.all(Array.from({ length: 45 }, (_, i) => addUser(t, { email: `r${i}@example.com` })));
                 const limited = results.filter((r) => r.status === 429);
                 expect(results.filter((r) => r.status === 201)).to.have.length(40);

@@ -49,23 +49,23 @@ export async function send(
     return { status: res.statusCode, headers: flat, text, body: parsed };
 }
 
-export interface KeyedCreds {
+export interface TenantsApiCreds {
     baseUrl: string;
     apiKey: string;
     apiSecret: string;
 }
 
-export const keyedHeaders = (c: { apiKey: string; apiSecret: string }): Record<string, string> => ({
+export const tenantsApiHeaders = (c: { apiKey: string; apiSecret: string }): Record<string, string> => ({
     "x-api-key": c.apiKey,
     "x-api-secret": c.apiSecret,
 });
 
-export function addUser(c: KeyedCreds, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    return send(`${c.baseUrl}/v1/tenants/add-user`, { body, headers: { ...keyedHeaders(c), ...headers } });
+export function addUser(c: TenantsApiCreds, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    return send(`${c.baseUrl}/v1/tenants/add-user`, { body, headers: { ...tenantsApiHeaders(c), ...headers } });
 }
 
-export function addUserBulk(c: KeyedCreds, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    return send(`${c.baseUrl}/v1/tenants/add-user-bulk`, { body, headers: { ...keyedHeaders(c), ...headers } });
+export function addUserBulk(c: TenantsApiCreds, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    return send(`${c.baseUrl}/v1/tenants/add-user-bulk`, { body, headers: { ...tenantsApiHeaders(c), ...headers } });
 }
 
 export function projectsUsers(c: { baseUrl: string }, key: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {

@@ -1,12 +1,12 @@
 /** README: `Idempotency-Key` on single add-user, per tenant, kept 24 h. */
 import { expect } from "chai";
 import { Errors } from "../../emulator/errors";
-import type { KeyedTenant } from "../../emulator/index";
+import type { TenantsApiTenant } from "../../emulator/index";
 import { addUser, eventually, startHarness, type Harness } from "./helpers";
 
 describe("Idempotency-Key (README: add-user)", () => {
     let h: Harness;
-    let t: KeyedTenant;
+    let t: TenantsApiTenant;
     let now = Date.now();
     before(async () => {
         h = await startHarness({ clock: () => now });

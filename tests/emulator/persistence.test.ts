@@ -5,7 +5,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { EmulatorControl, type KeyedTenant } from "../../emulator/index";
+import { EmulatorControl, type TenantsApiTenant } from "../../emulator/index";
 import { addUser, addUserBulk, eventually, makeUsers, startHarness, startReceiver } from "./helpers";
 
 const CLI = join(__dirname, "..", "..", "emulator", "cli.js");
@@ -88,7 +88,7 @@ describe("persistence", function () {
         }
 
         /** Writes the whole bulk; once its last byte has left, waits `delayMs` then SIGKILLs, or (no delay) times the answer. */
-        function sendBulk(child: ChildProcess, url: string, t: KeyedTenant, body: string, delayMs: number | null): Promise<number> {
+        function sendBulk(child: ChildProcess, url: string, t: TenantsApiTenant, body: string, delayMs: number | null): Promise<number> {
             return new Promise((resolve) => {
                 const req = httpRequest(`${url}/zquence/v1/tenants/add-user-bulk`, {
                     method: "POST",

@@ -1,7 +1,7 @@
 /** README: Rate limits (a token bucket per API key). */
 import { expect } from "chai";
 import { Errors } from "../../emulator/errors";
-import type { KeyedTenant } from "../../emulator/index";
+import type { TenantsApiTenant } from "../../emulator/index";
 import { addUser, projectsUsers, startHarness, type Harness } from "./helpers";
 
 describe("rate limits (README: Rate limits)", () => {
@@ -13,7 +13,7 @@ describe("rate limits (README: Rate limits)", () => {
     after(async () => h.close());
 
     /** `n` requests one after the other, at the same instant of the emulator's clock. */
-    const burst = async (t: KeyedTenant, n: number) => {
+    const burst = async (t: TenantsApiTenant, n: number) => {
         const results = [];
         for (let i = 0; i < n; i++) results.push(await addUser(t, { email: `u${i}-${Math.random()}@example.com` }));
         return results;

@@ -6,7 +6,7 @@ import { BulkRowErrors, Errors, ProjectsReasons } from "../../emulator/errors";
 import { backoffMs } from "../../emulator/webhooks";
 import { RateLimiter, retryAfterValue } from "../../emulator/rate-limit";
 import { fingerprint } from "../../emulator/idempotency";
-import { checkKeyedUser, COUNTRY_CODES, isValidEmail, isValidName, isValidPhone, normalizeEmail } from "../../emulator/validation";
+import { checkTenantsApiUser, COUNTRY_CODES, isValidEmail, isValidName, isValidPhone, normalizeEmail } from "../../emulator/validation";
 
 describe("validation", () => {
     describe("isValidEmail", () => {
@@ -64,13 +64,13 @@ describe("validation", () => {
     });
 
     it("checks a Zquence user's email, then name, then phone", () => {
-        expect(checkKeyedUser({ email: "bad", name: "", phone: "x" }, true)).to.deep.include({ ok: false, rowError: "email_invalid" });
-        expect(checkKeyedUser({ email: "a@example.com", name: "", phone: "x" }, true)).to.deep.include({
+        expect(checkTenantsApiUser({ email: "bad", name: "", phone: "x" }, true)).to.deep.include({ ok: false, rowError: "email_invalid" });
+        expect(checkTenantsApiUser({ email: "a@example.com", name: "", phone: "x" }, true)).to.deep.include({
             ok: false,
             rowError: "name_invalid",
         });
-        expect(checkKeyedUser({ email: "a@example.com", phone: "x" }, true)).to.deep.include({ ok: false, rowError: "phone_invalid" });
-        expect(checkKeyedUser({ email: "a@example.com", phone: "x" }, false)).to.deep.equal({
+        expect(checkTenantsApiUser({ email: "a@example.com", phone: "x" }, true)).to.deep.include({ ok: false, rowError: "phone_invalid" });
+        expect(checkTenantsApiUser({ email: "a@example.com", phone: "x" }, false)).to.deep.equal({
             ok: true,
             user: { email: "a@example.com", name: null, phone: null },
         });

@@ -1,15 +1,15 @@
 /** Seed 000 (Zquence): every test quotes the sentence it checks. */
 import { expect } from "chai";
-import type { KeyedTenant } from "../../emulator/index";
+import type { TenantsApiTenant } from "../../emulator/index";
 import { addUser, addUserBulk, send, startHarness, type Harness } from "./helpers";
-import { keyedConformance } from "./keyed-suite";
+import { tenantsApiConformance } from "./tenants-api-suite";
 
 describe("Zquence conformance (seed 000)", () => {
-    keyedConformance("zquence");
+    tenantsApiConformance("zquence");
 
     describe("Zquence specifics", () => {
         let h: Harness;
-        let t: KeyedTenant;
+        let t: TenantsApiTenant;
         before(async () => {
             h = await startHarness();
             t = await h.control.createTenant("zquence");

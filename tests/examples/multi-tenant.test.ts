@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { TestStack } from "../harness/pulumi";
 import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
-import type { KeyedTenant, ProjectsTenant } from "../../emulator";
+import type { TenantsApiTenant, ProjectsTenant } from "../../emulator";
 import { emailsOf, exampleDir, setPathConfig } from "./support";
 
 const ACME = ["pat@consulting.example", "road.runner@acme.example", "wile.e@acme.example"];
@@ -22,7 +22,7 @@ describe("examples/multi-tenant", function () {
         emu = await runEmulator();
         acme = await newTenant(emu, "zquence");
         globex = await newTenant(emu, "projects");
-        const acmeKeys = (await emu.control.tenant(acme.tenantId)) as unknown as KeyedTenant;
+        const acmeKeys = (await emu.control.tenant(acme.tenantId)) as unknown as TenantsApiTenant;
         const globexKeys = (await emu.control.tenant(globex.tenantId)) as unknown as ProjectsTenant;
         // No default connection at all: only the two named ones.
         stack = await TestStack.create({ workDir: exampleDir("multi-tenant") });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import Module from "node:module";
 import * as path from "node:path";
-import { providerText, type DynamicKind } from "../../provider/resources/providers";
+import { providerText, type DynamicKind } from "../../provider/resources/dynamic-resource";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
 
 /** Loads a `__provider` text the way the launcher does (require-from-string, resolving from the program's directory). */

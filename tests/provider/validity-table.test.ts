@@ -5,7 +5,7 @@
  * what keeps them in step.
  */
 import { expect } from "chai";
-import { checkKeyedUser, checkProjectsEmail, checkProjectsRest, normalizeEmail } from "../../emulator/validation";
+import { checkTenantsApiUser, checkProjectsEmail, checkProjectsRest, normalizeEmail } from "../../emulator/validation";
 import { validateUser } from "../../provider/schema/user";
 import type { Dialect, UserField } from "../../provider/schema/user";
 import { COUNTRIES, EMAILS, NAMES, PHONES } from "../validity-table";
@@ -27,14 +27,14 @@ function providerVerdict(field: UserField, value: string): { valid: boolean; sen
 function emulatorAccepts(field: UserField, value: string): boolean {
     switch (field) {
         case "email": {
-            const keyed = checkKeyedUser({ email: value }, true).ok;
+            const keyed = checkTenantsApiUser({ email: value }, true).ok;
             const projects = checkProjectsEmail({ email: value }).ok;
             expect(projects, "the projects route agrees with the tenants routes").to.equal(keyed);
             return keyed && normalizeEmail(value).length > 0;
         }
         case "name":
         case "phone":
-            return checkKeyedUser({ email: BASE, [field]: value }, true).ok;
+            return checkTenantsApiUser({ email: BASE, [field]: value }, true).ok;
         case "country":
             return checkProjectsRest({ country: value }, BASE).ok;
     }

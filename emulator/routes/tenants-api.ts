@@ -12,17 +12,17 @@ import { beginIdempotent, REPLAYED_HEADER } from "../idempotency";
 import { userId } from "../ids";
 import { faultLatency, finish, tenantGate } from "../pipeline";
 import type { Dialect } from "../types";
-import { checkKeyedUser, emailAsSent, MAX_ZQ_BULK } from "../validation";
+import { checkTenantsApiUser, emailAsSent, MAX_ZQ_BULK } from "../validation";
 
-export interface KeyedDialect {
+export interface TenantsApiDialect {
     dialect: "zquence" | "geldstuck";
     allowPhone: boolean;
 }
 
-export const ZQUENCE: KeyedDialect = { dialect: "zquence", allowPhone: true };
-export const GELDSTUCK: KeyedDialect = { dialect: "geldstuck", allowPhone: false };
+export const ZQUENCE: TenantsApiDialect = { dialect: "zquence", allowPhone: true };
+export const GELDSTUCK: TenantsApiDialect = { dialect: "geldstuck", allowPhone: false };
 
-export interface KeyedUserView {
+export interface TenantsApiUserView {
     id: string;
     name: string | null;
     email: string;
@@ -31,7 +31,7 @@ export interface KeyedUserView {
     status?: "created" | "existing";
 }
 
-export function keyedUserView(row: UserRow, dialect: Dialect, status?: "created" | "existing"): KeyedUserView {
+export function tenantsApiUserView(row: UserRow, dialect: Dialect, status?: "created" | "existing"): TenantsApiUserView {
     return {
         id: row.id,
         name: row.name,
@@ -48,7 +48,7 @@ export interface BulkResult {
     failed: { index: number; email: string | null; error: BulkRowError }[];
 }
 
-export function keyedRoutes(ctx: EmulatorContext, d: KeyedDialect): FastifyPluginCallback {
+export function tenantsApiRoutes(ctx: EmulatorContext, d: TenantsApiDialect): FastifyPluginCallback {
     return (app, _opts, done) => {
         const gate = tenantGate(ctx);
 
@@ -64,24 +64,24 @@ export function keyedRoutes(ctx: EmulatorContext, d: KeyedDialect): FastifyPlugi
                 }
                 try {
                     await faultLatency(ctx, req);
-                    const check = checkKeyedUser(req.body, d.allowPhone);
+                    const check = checkTenantsApiUser(req.body, d.allowPhone);
                     if (!check.ok) return finish(req, reply, check.error.status, errorBody(check.error, req.id));
                     const { email, name, phone } = check.user;
                     const now = ctx.clock();
                     const createdAt = new Date(now).toISOString();
                     const result = ctx.store.tx(() => {
                         let status: number;
-                        let view: KeyedUserView;
+                        let view: TenantsApiUserView;
                         const existing = ctx.store.findUser(tenant.seq, 0, email);
                         if (existing !== undefined) {
                             status = 200;
-                            view = keyedUserView(existing, d.dialect, "existing");
+                            view = tenantsApiUserView(existing, d.dialect, "existing");
                         } else {
                             const user = { id: userId(), email, name, phone, country: null };
                             const seq = ctx.store.insertUser(tenant.seq, 0, user, createdAt)!;
                             ctx.store.enqueue(seq, tenant.seq, tenant.webhook_url === null ? null : now);
                             status = 201;
-                            view = keyedUserView(
+                            view = tenantsApiUserView(
                                 { ...user, seq, tenant: tenant.seq, mode: 0, created_at: createdAt },
                                 d.dialect,
                                 "created",
@@ -125,7 +125,7 @@ export function keyedRoutes(ctx: EmulatorContext, d: KeyedDialect): FastifyPlugi
                     const before = ctx.store.maxUserSeq();
                     const seen = new Set<string>();
                     for (let index = 0; index < rows.length; index++) {
-                        const check = checkKeyedUser(rows[index], d.allowPhone);
+                        const check = checkTenantsApiUser(rows[index], d.allowPhone);
                         if (!check.ok) {
                             result.failed.push({ index, email: emailAsSent(rows[index]), error: check.rowError });
                             continue;

@@ -4,12 +4,12 @@
  */
 import { expect } from "chai";
 import { Errors } from "../../emulator/errors";
-import type { KeyedTenant } from "../../emulator/index";
+import type { TenantsApiTenant } from "../../emulator/index";
 import { addUser, addUserBulk, makeUsers, startHarness, type Harness } from "./helpers";
 
-export function keyedConformance(dialect: "zquence" | "geldstuck"): void {
+export function tenantsApiConformance(dialect: "zquence" | "geldstuck"): void {
     let h: Harness;
-    let t: KeyedTenant;
+    let t: TenantsApiTenant;
 
     before(async () => {
         h = await startHarness();
