@@ -4,9 +4,12 @@
  * type-checking it) and a plain-JavaScript ES module program, against the emulator command
  * started from the same install.
  */
+import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { stringify } from "yaml";
+import { findPulumi } from "../../cli/pulumi-toolchain";
 import { TestStack } from "../harness/pulumi";
 import {
     type Installed,
@@ -123,4 +126,67 @@ describe("the package installed from its tarball", function () {
             expect(emails).to.deep.equal(["greg@example.com", "linus@example.com"]);
         });
     });
+
+    describe("the tenant-users fleet command", () => {
+        it("applies a tenant from the installed package and writes nothing inside node_modules/pulumi-tenant-users", async () => {
+            const work = fs.mkdtempSync(path.join(installed.root, "fleet-"));
+            const tenant = await emu.control.createTenant("zquence");
+            const users = [{ email: "fleet-a@example.com" }, { email: "fleet-b@example.com" }];
+            fs.writeFileSync(
+                path.join(work, "fleet.yaml"),
+                stringify({
+                    tenants: [
+                        {
+                            name: "installed",
+                            dialect: "zquence",
+                            baseUrl: `${emu.url}/zquence`,
+                            credentials: { apiKey: "env:FLEET_KEY", apiSecret: "env:FLEET_SECRET" },
+                            users,
+                        },
+                    ],
+                }),
+            );
+            const pkg = path.join(installed.quickstart, "node_modules", "pulumi-tenant-users");
+            const before = listTree(pkg);
+            const tmp = path.join(work, "tmp");
+            fs.mkdirSync(tmp);
+            fs.mkdirSync(path.join(work, "state"));
+            const run = spawnSync(
+                path.join(installed.quickstart, "node_modules", ".bin", "tenant-users"),
+                ["fleet", "up", "--file", "fleet.yaml", "--json"],
+                {
+                    cwd: work,
+                    encoding: "utf8",
+                    env: {
+                        ...process.env,
+                        FLEET_KEY: tenant.apiKey,
+                        FLEET_SECRET: tenant.apiSecret,
+                        PULUMI_BACKEND_URL: `file://${path.join(work, "state")}`,
+                        PULUMI_CONFIG_PASSPHRASE: "installed-fleet-test",
+                        PULUMI_HOME: path.join(work, "pulumi-home"),
+                        TMPDIR: tmp,
+                        // A user's own Pulumi is on PATH; here it is the one built for the suite.
+                        PATH: [findPulumi().binDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+                    },
+                },
+            );
+            expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+            expect(JSON.parse(run.stdout)[0], run.stdout).to.include({ tenant: "installed", result: "succeeded" });
+            expect((await emu.control.users(tenant.tenantId)).map((u) => u.email).sort()).to.deep.equal(users.map((u) => u.email));
+            expect(listTree(pkg)).to.deep.equal(before);
+            expect(fs.readdirSync(tmp)).to.deep.equal([]);
+        });
+    });
 });
+
+/** Every path under `dir` with its size and modification time: what a write inside it would change. */
+function listTree(dir: string): string[] {
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .map((e) => {
+            const full = path.join(e.parentPath, e.name);
+            const st = fs.lstatSync(full);
+            return `${path.relative(dir, full)} ${st.size} ${st.mtimeMs}`;
+        })
+        .sort();
+}
