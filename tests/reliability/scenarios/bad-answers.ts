@@ -1,6 +1,8 @@
 /**
- * Malformed answers from the vendor, through the CLI: each `up` fails naming the endpoint and
- * records nothing; once the vendor answers properly, one `up` converges.
+ * Malformed error answers from the vendor, through the CLI: each `up` fails naming the endpoint and
+ * records no user as settled; once the vendor answers properly, one `up` converges. (A success
+ * status with a body we cannot read is not an error: the vendor has committed, so its users are
+ * recorded `present` with a warning; tests/provider/answer-variants.test.ts covers that.)
  */
 import { VendorProxy } from "../tools";
 import {
@@ -21,9 +23,11 @@ export const HTML_PAGE =
     "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>upstream connect error</p></body></html>";
 
 /**
- * A roster behind a proxy that answers its bulks with an HTML page (HTTP 200), then truncated JSON,
- * then JSON of the wrong types: each `up` fails with an error naming the endpoint and records no
- * user; once the vendor answers properly, one `up` converges.
+ * A roster behind a proxy that answers its bulks (without forwarding them) with a gateway's HTML
+ * page (HTTP 502), then truncated JSON (503), then JSON of the wrong types (500): each `up` fails
+ * with an error naming the endpoint and records no user as settled (the users of a call whose
+ * answer may have been lost are unsettled, sent again next time); once the vendor answers
+ * properly, one `up` converges.
  */
 export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "truncated" | "wrong-types")[] }): Promise<ScenarioResult> {
     const r = newResult("malformed-answers", opts.size);
@@ -37,16 +41,16 @@ export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "
                 "users.json": users,
                 "options.json": { chunkSize: opts.size },
             });
-            const all: Record<string, string> = {
-                html: HTML_PAGE,
-                truncated: '{"created": 3, "skipped": 0, "fail',
-                "wrong-types": '{"created": "all", "skipped": null, "failed": {"index": "x"}}',
+            const all: Record<string, { status: number; body: string }> = {
+                html: { status: 502, body: HTML_PAGE },
+                truncated: { status: 503, body: '{"error": {"code": "unavailable", "mess' },
+                "wrong-types": { status: 500, body: '{"error": ["internal", 42]}' },
             };
             const answers = Object.fromEntries(Object.entries(all).filter(([k]) => !opts.kinds || opts.kinds.includes(k as "html")));
             const errors: Record<string, string> = {};
-            for (const [kind, body] of Object.entries(answers)) {
+            for (const [kind, { status, body }] of Object.entries(answers)) {
                 proxy.spoil = () => ({
-                    status: 200,
+                    status,
                     body,
                     headers: { "content-type": kind === "html" ? "text/html" : "application/json" },
                 });
@@ -60,7 +64,7 @@ export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "
                 errors[kind] = text;
                 if (!text.includes("POST /v1/tenants/add-user-bulk"))
                     r.problems.push(`${kind}: the error does not name the endpoint: ${text.slice(0, 300)}`);
-                if (!/MalformedResponse|cannot use|not JSON|unexpected shape/i.test(text))
+                if (!/MalformedResponse|cannot use|not JSON|non-JSON|unexpected shape|HTTP 50\d/i.test(text))
                     r.problems.push(`${kind}: the error does not say the answer was malformed: ${text.slice(0, 300)}`);
                 if (/TypeError|ReferenceError|Unexpected struct|at .*\.js:\d+/.test(text))
                     r.problems.push(`${kind}: looks like a crash: ${text.slice(0, 300)}`);
