@@ -112,6 +112,10 @@ export function pulumiToolchain(options: ToolchainOptions = {}): PulumiToolchain
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
         PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+        // Node's compile cache for the program, language host and dynamic-provider processes Pulumi
+        // starts: each loads all of @pulumi/pulumi before its first call. Measured: a one-TenantUser
+        // `pulumi preview` takes 3.75 s instead of 4.08 s (median of 6 each). A user's own setting wins.
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(pulumiHome, "node-compile-cache"),
     };
     // A built-in passphrase is known to everyone who has the package: never for a shared store.
     if (backendUrl.startsWith("file://") && !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
