@@ -1,3 +1,4 @@
+import { credentialValues } from "./registry";
 import { z } from "zod";
 import { redact } from "../errors";
 import type { HttpClient, HttpResponse } from "../http/client";
@@ -154,7 +155,7 @@ export class ProjectsClient implements DialectClient {
         this.dialect = vendor.name;
         this.maxBatch = vendor.maxBatch;
         this.bulkNamesEachOutcome = vendor.bulkNamesEachOutcome;
-        this.ctx = { dialect: this.dialect, secrets: [conn.secretKey] };
+        this.ctx = { dialect: this.dialect, secrets: credentialValues(conn) };
         this.headers = { authorization: conn.secretKey ?? "" };
     }
 

@@ -44,6 +44,13 @@ export const CREDENTIAL_KEYS: readonly CredentialKey[] = [
     ...new Set(VENDORS.flatMap((v) => Object.keys(v.credentials) as CredentialKey[])),
 ];
 
+/** The values of the credentials a connection's dialect uses: what every message must be scrubbed of. */
+export function credentialValues(conn: Connection): string[] {
+    return (Object.keys(vendorOf(conn.dialect).credentials) as CredentialKey[])
+        .map((k) => conn[k])
+        .filter((v): v is string => typeof v === "string");
+}
+
 /**
  * The credentials a connection's dialect needs that it lacks (names, never values). The one
  * check of missing credentials: config reports it at preview, the client factory refuses on it.

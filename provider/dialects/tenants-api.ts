@@ -1,3 +1,4 @@
+import { credentialValues } from "./registry";
 import { z } from "zod";
 import type { HttpClient, HttpResponse } from "../http/client";
 import { show } from "../schema/user";
@@ -204,7 +205,7 @@ export class TenantsApiClient implements DialectClient {
         this.maxBatch = vendor.maxBatch;
         this.bulkNamesEachOutcome = vendor.bulkNamesEachOutcome;
         this.fields = vendor.fields;
-        this.ctx = { dialect: this.dialect, secrets: [conn.apiKey, conn.apiSecret] };
+        this.ctx = { dialect: this.dialect, secrets: credentialValues(conn) };
         this.headers = { "x-api-key": conn.apiKey ?? "", "x-api-secret": conn.apiSecret ?? "" };
     }
 

@@ -4,6 +4,7 @@
  * in chunks with bounded concurrency. Same honest rules as TenantUser: no update or delete exists
  * at the vendor, so changed fields are reported and not applied, and removed users are forgotten.
  */
+import { credentialValues } from "../dialects/registry";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { vendorOf } from "../dialects/registry";
 import type { Connection, UserOutcome } from "../dialects/types";
@@ -226,7 +227,7 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         const done = recorded.filter((r) => r[4] !== "u").length - p.keep.length;
         const lost = recorded.filter((r) => r[4] === "u").length;
         // The reason is stored in state and printed: scrubbed like any error (credentials, and emails per logEmails).
-        const why = scrubEmails(redact(result.error.message, credentialsOf(live.connection)));
+        const why = scrubEmails(redact(result.error.message, credentialValues(live.connection)));
         const message =
             `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${why}. ` +
             (lost ? `The answer for ${lost} users was lost, so they may exist: they are recorded as unsettled and sent again. ` : "") +
@@ -257,10 +258,6 @@ function toRecord(o: UserOutcome, sent: NormalizedUser[]): RecordedUser {
     } as NormalizedUser;
     const status = o.kind === "created" ? "c" : o.kind === "adopted" ? "a" : "p";
     return [o.email, u.name ?? null, u.phone ?? null, u.country ?? null, status, o.id ?? null];
-}
-
-function credentialsOf(conn: Connection): string[] {
-    return [conn.apiKey, conn.apiSecret, conn.secretKey].filter((v): v is string => typeof v === "string");
 }
 
 function outputs(
