@@ -19,6 +19,10 @@ export interface Sizes {
     commandSamples: number;
     /** Scenario 4: samples of the variants other than the three the targets compare (TenantUser, unbatched, command at the highest --parallel with checkpoints). */
     secondarySamples: number;
+    /** Scenario 4, no batching tax: TenantUser vs unbatched at these sizes, with no latency and with `latencyMs`. */
+    sweepUsers: number[];
+    /** Scenario 4, rate limit: users under the Geldstuck default rate limit (20 requests/s, burst 40; no latency). */
+    rateLimitUsers: number;
     /** Scenarios 4 and 6: emulator latency per request. */
     latencyMs: number;
     fleet: { tenants: number; usersPerTenant: number };
@@ -34,6 +38,8 @@ export const SIZES: Record<Mode, Sizes> = {
         skipCheckpointVariants: true,
         commandSamples: 1,
         secondarySamples: 1,
+        sweepUsers: [10, 100, 1_000],
+        rateLimitUsers: 1_000,
         latencyMs: 50,
         fleet: { tenants: 50, usersPerTenant: 1_000 },
     },
@@ -46,6 +52,8 @@ export const SIZES: Record<Mode, Sizes> = {
         skipCheckpointVariants: true,
         commandSamples: 1,
         secondarySamples: 1,
+        sweepUsers: [10, 100, 1_000],
+        rateLimitUsers: 1_000,
         latencyMs: 50,
         fleet: { tenants: 2, usersPerTenant: 100 },
     },
@@ -58,6 +66,8 @@ export const SIZES: Record<Mode, Sizes> = {
         skipCheckpointVariants: false,
         commandSamples: 1,
         secondarySamples: 1,
+        sweepUsers: [10],
+        rateLimitUsers: 10,
         latencyMs: 50,
         fleet: { tenants: 2, usersPerTenant: 20 },
     },

@@ -39,18 +39,25 @@ export async function startBenchEmulator(): Promise<BenchEmulator> {
     };
 }
 
-/** A fresh Zquence tenant (no rate limit, as Zquence's default), optionally with latency on every request. */
-export async function newBenchTenant(emu: BenchEmulator, opts: { latencyMs?: number; viaUrl?: string } = {}): Promise<BenchTenant> {
-    const t = await emu.control.createTenant("zquence");
+/**
+ * A fresh Zquence tenant (no rate limit, as Zquence's default), optionally with latency on every
+ * request; or a Geldstuck tenant, which has Geldstuck's default rate limit (20 requests/s, burst 40).
+ */
+export async function newBenchTenant(
+    emu: BenchEmulator,
+    opts: { latencyMs?: number; viaUrl?: string; dialect?: "zquence" | "geldstuck" } = {},
+): Promise<BenchTenant> {
+    const dialect = opts.dialect ?? "zquence";
+    const t = await emu.control.createTenant(dialect);
     if (opts.latencyMs) await emu.control.addFault({ tenantId: t.tenantId, latencyMs: opts.latencyMs });
     // `viaUrl`: a recording pass-through in front of the emulator (profiled runs).
-    const baseUrl = `${opts.viaUrl ?? emu.url}/zquence`;
+    const baseUrl = `${opts.viaUrl ?? emu.url}/${dialect}`;
     return {
         tenantId: t.tenantId,
         baseUrl,
         apiKey: t.apiKey,
         apiSecret: t.apiSecret,
-        config: { "tenant-users:dialect": "zquence", "tenant-users:baseUrl": baseUrl },
+        config: { "tenant-users:dialect": dialect, "tenant-users:baseUrl": baseUrl },
         secrets: { "tenant-users:apiKey": t.apiKey, "tenant-users:apiSecret": t.apiSecret },
         env: { BENCH_BASE_URL: baseUrl, BENCH_API_KEY: t.apiKey, BENCH_API_SECRET: t.apiSecret },
     };
@@ -63,13 +70,14 @@ export async function requestCount(emu: BenchEmulator, tenant: BenchTenant): Pro
 export interface BenchUser {
     email: string;
     name: string;
-    phone: string;
+    phone?: string;
 }
 
-/** Zquence users with distinct emails and phones; `prefix` keeps sets apart. */
-export function makeUsers(count: number, prefix = "user", offset = 0): BenchUser[] {
+/** Zquence users with distinct emails and phones (Geldstuck's have no phone); `prefix` keeps sets apart. */
+export function makeUsers(count: number, prefix = "user", offset = 0, withPhone = true): BenchUser[] {
     return Array.from({ length: count }, (_, j) => {
         const i = j + offset;
-        return { email: `${prefix}${i}@example.com`, name: `${prefix} ${i}`, phone: `+1415${String(i).padStart(7, "0")}` };
+        const user = { email: `${prefix}${i}@example.com`, name: `${prefix} ${i}` };
+        return withPhone ? { ...user, phone: `+1415${String(i).padStart(7, "0")}` } : user;
     });
 }

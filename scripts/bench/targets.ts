@@ -5,7 +5,7 @@
 import type { Sizes } from "./context";
 import type { ScenarioResult, TargetResult } from "./results";
 import { fmtBytes, fmtMs, fmtNum, round } from "./stats";
-import { variantId } from "./scenarios/tenant-user";
+import { sweepRowId, variantId } from "./scenarios/tenant-user";
 
 function finder(scenarios: ScenarioResult[]) {
     return (scenario: string, id: string): number | undefined => {
@@ -181,6 +181,48 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
                     x,
                 ),
             );
+    }
+
+    // 3b. No batching tax: TenantUser no slower than the unbatched provider, at each size, with and without latency.
+    for (const users of sizes.sweepUsers) {
+        for (const latencyMs of [0, sizes.latencyMs]) {
+            const id = `tenant-user-no-tax-u${users}-l${latencyMs}`;
+            const desc = `No batching tax: ${fmtNum(users)} \`TenantUser\`s, ${latencyMs} ms latency, \`--parallel ${p}\`: ≤ 1.0 × the unbatched dynamic provider`;
+            const tuAt = get("tenant-user", sweepRowId(sizes, "TenantUser", users, latencyMs));
+            const unAt = get("tenant-user", sweepRowId(sizes, "unbatched", users, latencyMs));
+            if (tuAt === undefined || unAt === undefined) out.push(missing(id, desc, "tenant-user scenario did not run"));
+            else out.push(atMost({ id, description: desc, measured: `${fmtMs(tuAt)} vs ${fmtMs(unAt)}`, value: tuAt, limit: unAt }, fmtMs));
+        }
+    }
+
+    // 3c. Geldstuck's default rate limit (20 requests/s, burst 40), without checkpoints (with them,
+    // the scenario reports the speed-ups as measurements: no target).
+    {
+        const r = fmtNum(sizes.rateLimitUsers);
+        const at = { parallel: p, skipCheckpoints: true, group: "rate-limit" as const, users: sizes.rateLimitUsers };
+        const tuAt = get("tenant-user", variantId({ kind: "TenantUser", ...at }));
+        for (const [kind, factor, label] of [
+            ["unbatched", 3, "the unbatched dynamic provider"],
+            ["command", 5, "@pulumi/command + curl --retry"],
+        ] as const) {
+            const id = `tenant-user-rate-limit-vs-${kind}`;
+            const desc = `Rate limit (20 requests/s, burst 40), PULUMI_SKIP_CHECKPOINTS: ${r} \`TenantUser\`s ≥ ${factor} × faster than ${label}`;
+            const other = get("tenant-user", variantId({ kind, ...at }));
+            if (tuAt === undefined || other === undefined) out.push(missing(id, desc, "tenant-user scenario did not run"));
+            else
+                out.push(
+                    atLeast(
+                        {
+                            id,
+                            description: desc,
+                            measured: `${fmtMs(other)} / ${fmtMs(tuAt)} = ${x(other / tuAt)}`,
+                            value: other / tuAt,
+                            limit: factor,
+                        },
+                        x,
+                    ),
+                );
+        }
     }
 
     // 4. Emulator.
