@@ -154,23 +154,27 @@ async function main(): Promise<number> {
         return writeReport(results, outDir);
     };
 
+    const runScenario = async (id: ScenarioId): Promise<ScenarioResult> => {
+        log(`scenario ${id}: ${SCENARIOS[id].title}`);
+        try {
+            return (await SCENARIOS[id].run(ctx)).finish();
+        } catch (err) {
+            const failed = new Recorder(id, SCENARIOS[id].title);
+            failed.result.status = "failed";
+            failed.result.error = err instanceof Error ? err.message : String(err);
+            log(`scenario ${id} FAILED: ${String(failed.result.error).split("\n")[0]}`);
+            return failed.finish();
+        }
+    };
     try {
-        for (const id of selected) {
-            log(`scenario ${id}: ${SCENARIOS[id].title}`);
-            let result: ScenarioResult;
-            let rec: Recorder | undefined;
-            try {
-                rec = await SCENARIOS[id].run(ctx);
-                result = rec.finish();
-            } catch (err) {
-                const failed = new Recorder(id, SCENARIOS[id].title);
-                failed.result.status = "failed";
-                failed.result.error = err instanceof Error ? err.message : String(err);
-                result = failed.finish();
-                log(`scenario ${id} FAILED: ${String(result.error).split("\n")[0]}`);
+        if (sizes.smoke) {
+            // The smoke form proves each scenario runs, not how fast: all at once, reported in their order.
+            results.scenarios.push(...(await Promise.all(selected.map(runScenario))));
+        } else {
+            for (const id of selected) {
+                results.scenarios.push(await runScenario(id));
+                save(); // a partial report survives a crash later on
             }
-            results.scenarios.push(result);
-            save(); // a partial report survives a crash later on
         }
         results.targets = evaluateTargets(results.scenarios, sizes);
         if (profile) {

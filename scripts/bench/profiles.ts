@@ -10,7 +10,7 @@ import { profiled, requestTimeline, summarizeCpuProfile, type ProfileReport } fr
 import { startRequestLog } from "./request-log";
 import { EMPTY_PROGRAM, ROSTER_PROGRAM } from "./programs";
 import type { TargetResult } from "./results";
-import { runVariant } from "./scenarios/tenant-user";
+import { runVariant, type Variant, variantId } from "./scenarios/tenant-user";
 import { BenchStack } from "./stack";
 import { round } from "./stats";
 
@@ -148,6 +148,58 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
             } finally {
                 await log.close();
             }
+        }
+    }
+    // The batching-tax and rate-limit targets: TenantUser at the target's own setting (one profile per setting).
+    const settings: { ids: string[]; v: Variant }[] = [];
+    const p = Math.max(...ctx.sizes.parallel);
+    for (const users of ctx.sizes.sweepUsers) {
+        for (const latencyMs of ctx.sizes.sweepLatencies) {
+            const v: Variant = {
+                kind: "TenantUser",
+                parallel: p,
+                skipCheckpoints: false,
+                primary: false,
+                group: "sweep",
+                users,
+                latencyMs,
+            };
+            settings.push({ ids: [`tenant-user-no-tax-u${users}-l${latencyMs}`], v });
+        }
+    }
+    settings.push({
+        ids: ["tenant-user-rate-limit-vs-unbatched", "tenant-user-rate-limit-vs-command"],
+        v: {
+            kind: "TenantUser",
+            parallel: p,
+            skipCheckpoints: true,
+            primary: false,
+            group: "rate-limit",
+            users: ctx.sizes.rateLimitUsers,
+            latencyMs: 0,
+        },
+    });
+    for (const { ids, v } of settings.filter((x) => x.ids.some(want))) {
+        const what = `TenantUser up, ${variantId(v)}`;
+        ctx.log(`profiling: ${what}`);
+        const log = await startRequestLog(ctx.emu.url);
+        try {
+            let spawnedUs = 0;
+            const report = await profiled(
+                what,
+                rawRoot,
+                outDir,
+                async (o) => {
+                    const r = await runVariant(ctx, v, { ...o, viaUrl: log.url });
+                    spawnedUs = r.spawnedUs;
+                    return { ms: r.ms, spawnedUs: r.spawnedUs, code: 0, stdout: "", stderr: "", summary: {} };
+                },
+                ctx.log,
+            );
+            report.requests = requestTimeline(log.requests, spawnedUs);
+            attach(ids, report);
+        } finally {
+            await log.close();
         }
     }
     if (want("emulator-ingest")) {

@@ -185,7 +185,7 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
 
     // 3b. No batching tax: TenantUser no slower than the unbatched provider, at each size, with and without latency.
     for (const users of sizes.sweepUsers) {
-        for (const latencyMs of [0, sizes.latencyMs]) {
+        for (const latencyMs of sizes.sweepLatencies) {
             const id = `tenant-user-no-tax-u${users}-l${latencyMs}`;
             const desc = `No batching tax: ${fmtNum(users)} \`TenantUser\`s, ${latencyMs} ms latency, \`--parallel ${p}\`: ≤ 1.0 × the unbatched dynamic provider`;
             const tuAt = get("tenant-user", sweepRowId(sizes, "TenantUser", users, latencyMs));
@@ -197,7 +197,8 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
 
     // 3c. Geldstuck's default rate limit (20 requests/s, burst 40), without checkpoints (with them,
     // the scenario reports the speed-ups as measurements: no target).
-    {
+    // (Only the kinds this mode runs: the smoke form has no row to compare.)
+    if (sizes.rateLimitSkipCheckpoints.includes(true)) {
         const r = fmtNum(sizes.rateLimitUsers);
         const at = { parallel: p, skipCheckpoints: true, group: "rate-limit" as const, users: sizes.rateLimitUsers };
         const tuAt = get("tenant-user", variantId({ kind: "TenantUser", ...at }));
@@ -205,6 +206,7 @@ export function evaluateTargets(scenarios: ScenarioResult[], sizes: Sizes): Targ
             ["unbatched", 3, "the unbatched dynamic provider"],
             ["command", 5, "@pulumi/command + curl --retry"],
         ] as const) {
+            if (!sizes.rateLimitKinds.includes(kind)) continue;
             const id = `tenant-user-rate-limit-vs-${kind}`;
             const desc = `Rate limit (20 requests/s, burst 40), PULUMI_SKIP_CHECKPOINTS: ${r} \`TenantUser\`s ≥ ${factor} × faster than ${label}`;
             const other = get("tenant-user", variantId({ kind, ...at }));

@@ -10,6 +10,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { REPO_ROOT } from "../../cli/pulumi-toolchain";
+import { SIZES, type Sizes } from "../../scripts/bench/context";
+import type { ScenarioId, ScenarioResult } from "../../scripts/bench/results";
+import { type Kind, sweepRowId, variantId } from "../../scripts/bench/scenarios/tenant-user";
+import { evaluateTargets } from "../../scripts/bench/targets";
 
 const execFileAsync = promisify(execFile);
 const SCENARIOS = ["floor", "roster", "growth", "tenant-user", "emulator", "fleet"];
@@ -64,5 +68,82 @@ describe("npm run bench", function () {
             expect(readme).to.include(`](${chart})`);
             expect(fs.readFileSync(path.join(out, chart), "utf8")).to.match(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
         }
+    });
+});
+
+/** Every measurement the targets read at `sizes`, each with the median `medianOf(id)`; no CLI runs. */
+function measuredAt(sizes: Sizes, medianOf: (id: string) => number = () => 1000): ScenarioResult[] {
+    const p = Math.max(...sizes.parallel);
+    const big = Math.max(...sizes.growth);
+    const tenantUser: string[] = [];
+    for (const kind of ["TenantUser", "unbatched", "command"] as Kind[])
+        tenantUser.push(variantId({ kind, parallel: p, skipCheckpoints: false }));
+    tenantUser.push(`${variantId({ kind: "TenantUser", parallel: p, skipCheckpoints: false })}.requests`);
+    for (const users of sizes.sweepUsers) {
+        for (const latencyMs of sizes.sweepLatencies) {
+            for (const kind of ["TenantUser", "unbatched"] as Kind[]) tenantUser.push(sweepRowId(sizes, kind, users, latencyMs));
+        }
+    }
+    for (const skipCheckpoints of sizes.rateLimitSkipCheckpoints) {
+        for (const kind of sizes.rateLimitKinds) {
+            tenantUser.push(variantId({ kind, parallel: p, skipCheckpoints, group: "rate-limit", users: sizes.rateLimitUsers }));
+        }
+    }
+    const ids: Record<string, string[]> = {
+        floor: ["floor.up", "floor.preview"],
+        roster: ["roster.up", "plain.run", "roster.up.requests", "roster.up-nochange.requests"],
+        growth: [`growth.preview.${big}`, `growth.state-per-user.${big}`],
+        "tenant-user": tenantUser,
+        emulator: ["emulator.zquence.users-per-second"],
+    };
+    return Object.entries(ids).map(([id, mids]) => ({
+        id: id as ScenarioId,
+        title: id,
+        status: "ok",
+        notes: [],
+        measurements: mids.map((m) => ({ id: m, label: m, unit: "ms", samples: [medianOf(m)], median: medianOf(m) })),
+        details: {},
+        durationMs: 0,
+        loadAverage: { before: 0, after: 0 },
+    }));
+}
+
+describe("bench targets", () => {
+    it("evaluates every target of the full run, the batching tax and rate limit ones included, as met or not", () => {
+        const targets = evaluateTargets(measuredAt(SIZES.full), SIZES.full);
+        for (const t of targets) expect(t.met, `${t.id}: ${t.measured}`).to.be.oneOf([true, false]);
+        expect(targets.map((t) => t.id)).to.include.members([
+            "tenant-user-no-tax-u10-l0",
+            "tenant-user-no-tax-u100-l50",
+            "tenant-user-no-tax-u1000-l0",
+            "tenant-user-no-tax-u1000-l50",
+            "tenant-user-rate-limit-vs-unbatched",
+            "tenant-user-rate-limit-vs-command",
+        ]);
+    });
+
+    it("misses the batching tax target when TenantUser is slower than the unbatched provider", () => {
+        const slower = (id: string) => (id.startsWith("tenant-user.sweep.TenantUser.u100.l0") ? 1001 : 1000);
+        const targets = evaluateTargets(measuredAt(SIZES.full, slower), SIZES.full);
+        expect(targets.filter((t) => t.id.startsWith("tenant-user-no-tax") && !t.met).map((t) => t.id)).to.deep.equal([
+            "tenant-user-no-tax-u100-l0",
+        ]);
+    });
+
+    it("measures the rate limit speed-up as the unbatched time over TenantUser's, without checkpoints", () => {
+        const times = (id: string) => (id === "tenant-user.rate-limit.unbatched.u1000.skip-checkpoints" ? 2900 : 1000);
+        const t = evaluateTargets(measuredAt(SIZES.full, times), SIZES.full).find((x) => x.id === "tenant-user-rate-limit-vs-unbatched")!;
+        expect([t.value, t.met]).to.deep.equal([2.9, false]);
+    });
+
+    it("reads the no-tax row at the main comparison's setting from the main comparison", () => {
+        expect(sweepRowId(SIZES.tiny, "TenantUser", 10, 50)).to.equal(
+            variantId({ kind: "TenantUser", parallel: 1000, skipCheckpoints: false }),
+        );
+    });
+
+    it("leaves out of the smoke form the targets whose rows it does not run", () => {
+        const targets = evaluateTargets(measuredAt(SIZES.tiny), SIZES.tiny);
+        expect(targets.filter((t) => t.met === null).map((t) => t.id)).to.deep.equal([]);
     });
 });

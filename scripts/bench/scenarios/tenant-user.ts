@@ -62,7 +62,7 @@ export function extraVariants(ctx: BenchContext): Variant[] {
     const parallel = Math.max(...ctx.sizes.parallel);
     const out: Variant[] = [];
     for (const users of ctx.sizes.sweepUsers) {
-        for (const latencyMs of [0, ctx.sizes.latencyMs]) {
+        for (const latencyMs of ctx.sizes.sweepLatencies) {
             for (const kind of ["TenantUser", "unbatched"] as Kind[]) {
                 // Measured by the main comparison already.
                 if (sweepRowId(ctx.sizes, kind, users, latencyMs) === variantId({ kind, parallel, skipCheckpoints: false })) continue;
@@ -70,8 +70,8 @@ export function extraVariants(ctx: BenchContext): Variant[] {
             }
         }
     }
-    for (const skipCheckpoints of [false, true]) {
-        for (const kind of ["TenantUser", "unbatched", "command"] as Kind[]) {
+    for (const skipCheckpoints of ctx.sizes.rateLimitSkipCheckpoints) {
+        for (const kind of ctx.sizes.rateLimitKinds) {
             out.push({
                 kind,
                 parallel,
@@ -179,7 +179,7 @@ export async function tenantUserScenario(ctx: BenchContext): Promise<Recorder> {
         }
     }
     rec.note(
-        `The batching-tax rows (N users, 0 or ${ctx.sizes.latencyMs} ms latency; the row at ${fmtNum(n)} users and ${ctx.sizes.latencyMs} ms is the main comparison's) and the rate-limit rows (a Geldstuck tenant: 20 requests/s, burst 40, no latency) run at the highest --parallel with ${Math.min(ctx.sizes.samples, ctx.sizes.secondarySamples)} sample each; compare them only within this run.`,
+        `The batching-tax rows (N users, ${ctx.sizes.sweepLatencies.join(" or ")} ms latency; the row at ${fmtNum(n)} users and ${ctx.sizes.latencyMs} ms is the main comparison's) and the rate-limit rows (a Geldstuck tenant: 20 requests/s, burst 40, no latency) run at the highest --parallel with ${Math.min(ctx.sizes.samples, ctx.sizes.secondarySamples)} sample each; compare them only within this run.`,
     );
     const secondary = all.find((v) => !v.primary && v.kind !== "command");
     if (secondary && samplesOf(ctx, secondary) < ctx.sizes.samples) {
