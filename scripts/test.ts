@@ -5,6 +5,7 @@
  *   npm test                      # everything
  *   npm test -- emulator provider # only tests/emulator and tests/provider
  *   npm test -- --grep "adopts"   # mocha's grep
+ *   npm test -- --jobs 1          # one file at a time (default 2, or TEST_JOBS)
  *
  * A run fails (exit 1) on a failed test, on no test run, on a test left `.only` (forbidden) and on
  * a skipped or pending test. Each file's wall time goes to dist/test-timings.json, the slowest
@@ -14,13 +15,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Mocha from "mocha";
 import { pulumiToolchain } from "../cli/pulumi-toolchain";
+import { runPool, serveFiles } from "./test-pool";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const TESTS_DIR = path.resolve(__dirname, "..", "tests");
 const SOURCE_TESTS_DIR = path.join(REPO_ROOT, "tests");
 const TIMINGS_FILE = path.resolve(__dirname, "..", "test-timings.json");
-// Fast rooms first: a broken unit fails in seconds, before the minutes of end-to-end runs.
-const ROOM_ORDER = ["provider", "emulator", "harness", "e2e", "examples", "reliability", "fleet", "scripts"];
+// Unit rooms start first: a broken unit fails in seconds, before the minutes of end-to-end runs.
+const FAST_ROOMS = ["provider", "emulator"];
+// Without a last run's timings, the heaviest rooms start first (measured: fleet and the bench's
+// test are the two longest files, then the end-to-end rooms).
+const HEAVY_ROOMS = ["fleet", "scripts", "e2e", "reliability", "package", "examples", "harness"];
+// Two files at a time: a Pulumi operation keeps about one of the two cores busy.
+const DEFAULT_JOBS = 2;
 const SLOWEST_SHOWN = 10;
 
 function compiledFiles(dir: string): string[] {
@@ -103,7 +110,7 @@ function slowestTable(timings: FileTiming[]): string {
     const width = Math.max(...shown.map((t) => t.file.length));
     const total = timings.reduce((s, t) => s + t.ms, 0);
     const rows = shown.map((t) => `  ${t.file.padEnd(width)}  ${(t.ms / 1000).toFixed(1).padStart(7)} s`);
-    return `\nslowest files (all ${timings.length} in ${path.relative(REPO_ROOT, TIMINGS_FILE)}, ${(total / 1000).toFixed(1)} s in all):\n${rows.join("\n")}`;
+    return `\nslowest files (${timings.length} run, ${(total / 1000).toFixed(1)} s of file time in all; every file's in ${path.relative(REPO_ROOT, TIMINGS_FILE)}):\n${rows.join("\n")}`;
 }
 
 /** The suite's Mocha: `forbidOnly`, since a stray `it.only` would otherwise run one test and report success. */
@@ -111,17 +118,50 @@ export function newMocha(opts: { grep?: string; reporter?: Mocha.MochaOptions["r
     return new Mocha({ reporter: opts.reporter ?? "spec", timeout: 120_000, slow: 10_000, grep: opts.grep, forbidOnly: true });
 }
 
-function roomRank(file: string): number {
-    const room = path.relative(TESTS_DIR, file).split(path.sep)[0];
-    const i = ROOM_ORDER.indexOf(room);
-    return i === -1 ? ROOM_ORDER.length : i;
+/** Arguments after `--grep`, `--jobs`, `--worker` are taken out; the rest name rooms or path prefixes. */
+function parseArgs(argv: string[]): { grep?: string; jobs: number; worker: boolean; rooms: string[] } {
+    const args = [...argv];
+    const take = (flag: string) => {
+        const at = args.indexOf(flag);
+        return at >= 0 ? args.splice(at, 2)[1] : undefined;
+    };
+    const grep = take("--grep");
+    const jobs = Number(take("--jobs") ?? process.env.TEST_JOBS ?? DEFAULT_JOBS);
+    const worker = args.includes("--worker");
+    if (!(Number.isInteger(jobs) && jobs >= 1)) throw new Error(`--jobs must be a whole number of at least 1, got ${jobs}`);
+    return { grep, jobs, worker, rooms: args.filter((a) => !a.startsWith("-")) };
 }
 
+/**
+ * The order files start in: the unit rooms first (a broken unit fails in seconds), then the
+ * slowest first by the last run's timings, so no long file starts last while the other workers
+ * idle. Without timings (a clean clone), by room: the heaviest rooms first.
+ */
+export function startOrder(files: string[], roomOf: (f: string) => string, lastMs: (f: string) => number | undefined): string[] {
+    const unit = (f: string) => FAST_ROOMS.includes(roomOf(f));
+    const weight = (f: string) => lastMs(f) ?? (HEAVY_ROOMS.length - HEAVY_ROOMS.indexOf(roomOf(f))) * 1e9;
+    return [...files].sort((a, b) => Number(unit(b)) - Number(unit(a)) || weight(b) - weight(a) || a.localeCompare(b));
+}
+
+function lastTimings(): Map<string, number> {
+    try {
+        const saved = JSON.parse(fs.readFileSync(TIMINGS_FILE, "utf8")) as { files: FileTiming[] };
+        return new Map(saved.files.map((t) => [t.file, t.ms]));
+    } catch {
+        return new Map();
+    }
+}
+
+const sourceName = (f: string) =>
+    path.relative(REPO_ROOT, path.join(SOURCE_TESTS_DIR, path.relative(TESTS_DIR, f))).replace(/\.js$/, ".ts");
+
 async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const grepAt = args.indexOf("--grep");
-    const grep = grepAt >= 0 ? args.splice(grepAt, 2)[1] : undefined;
-    const rooms = args.filter((a) => !a.startsWith("-"));
+    const { grep, jobs, worker, rooms } = parseArgs(process.argv.slice(2));
+    if (worker)
+        return serveFiles(
+            () => newMocha({ grep }),
+            (runner) => timeFiles(runner, sourceName),
+        );
 
     const major = Number(process.versions.node.split(".")[0]);
     if (major < 22)
@@ -133,32 +173,30 @@ async function main(): Promise<void> {
     const toolchain = pulumiToolchain();
     console.log(`pulumi v${toolchain.version} (${toolchain.source}) from ${toolchain.binDir}`);
 
-    const mocha = newMocha({ grep });
     const { files: all, stale } = testFiles(TESTS_DIR, SOURCE_TESTS_DIR);
     for (const f of stale) console.log(`not running ${path.relative(REPO_ROOT, f)}: its source under tests/ no longer exists`);
-    const files = all
-        .filter((f) => rooms.length === 0 || rooms.some((r) => path.relative(TESTS_DIR, f).startsWith(r)))
-        .sort((a, b) => roomRank(a) - roomRank(b) || a.localeCompare(b));
-    for (const f of files) mocha.addFile(f);
+    const chosen = all.filter((f) => rooms.length === 0 || rooms.some((r) => path.relative(TESTS_DIR, f).startsWith(r)));
+    const previous = lastTimings();
+    const files = startOrder(
+        chosen,
+        (f) => path.relative(TESTS_DIR, f).split(path.sep)[0]!,
+        (f) => previous.get(sourceName(f)),
+    );
+    console.log(`${files.length} files, ${Math.min(jobs, files.length)} at a time`);
 
-    let timings: () => FileTiming[] = () => [];
-    const stats = await new Promise<RunStats>((resolve) => {
-        const runner = mocha.run(() =>
-            resolve({
-                passes: runner.stats?.passes ?? 0,
-                failures: runner.stats?.failures ?? 0,
-                pending: runner.stats?.pending ?? 0,
-            }),
-        );
-        // Named by source, e.g. tests/e2e/roster.test.ts.
-        timings = timeFiles(runner, (f) =>
-            path.relative(REPO_ROOT, path.join(SOURCE_TESTS_DIR, path.relative(TESTS_DIR, f))).replace(/\.js$/, ".ts"),
-        );
+    const { stats, timings } = await runPool({
+        files,
+        jobs,
+        workerArgs: [__filename, "--worker", ...(grep ? ["--grep", grep] : [])],
+        print: (text) => console.log(text),
     });
-    const perFile = timings();
-    if (perFile.length) {
-        fs.writeFileSync(TIMINGS_FILE, `${JSON.stringify({ args: process.argv.slice(2), files: perFile }, null, 2)}\n`);
-        console.log(slowestTable(perFile));
+    if (timings.length) {
+        // A partial run updates its files' timings and keeps the others', which order the next run.
+        const merged = new Map(previous);
+        for (const t of timings) merged.set(t.file, t.ms);
+        const files = [...merged].map(([file, ms]) => ({ file, ms })).sort((a, b) => b.ms - a.ms);
+        fs.writeFileSync(TIMINGS_FILE, `${JSON.stringify({ args: process.argv.slice(2), files }, null, 2)}\n`);
+        console.log(slowestTable(timings));
     }
     console.log(`\n${closingLine(stats)}`);
     process.exitCode = exitCodeFor(stats);

@@ -66,7 +66,6 @@ describe("examples/quickstart", function () {
             expect(up.outputs!.statuses).to.deep.equal({ ada: "adopted", grace: "adopted", alan: "adopted" });
             expect(await emu.control.users(other.tenantId)).to.have.length(3);
         } finally {
-            await adopting.destroy();
             await adopting.dispose();
         }
     });

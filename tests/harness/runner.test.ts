@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Mocha from "mocha";
-import { closingLine, exitCodeFor, newMocha, type RunStats, testFiles, timeFiles } from "../../scripts/test";
+import { closingLine, exitCodeFor, newMocha, type RunStats, startOrder, testFiles, timeFiles } from "../../scripts/test";
+import { runPool } from "../../scripts/test-pool";
 import type { FileTiming } from "../../scripts/test";
 
 /** A reporter that prints nothing, so the inner runs do not mix with this file's output. */
@@ -91,5 +92,58 @@ describe("the test runner", () => {
         expect(timings.map((t) => t.file).sort()).to.deep.equal(["bare.test.js", "hooked.test.js"]);
         // A lower bound only (a timer never fires early by more than a millisecond): the wait was counted.
         for (const t of timings) expect(t.ms, t.file).to.be.at.least(35);
+    });
+
+    describe("in a pool of worker processes", () => {
+        const WORKER = [path.resolve(__dirname, "../../scripts/test.js"), "--worker"];
+
+        async function pool(files: string[], jobs = 2): Promise<{ stats: RunStats; printed: string[] }> {
+            const printed: string[] = [];
+            const { stats } = await runPool({ files, jobs, workerArgs: WORKER, print: (text) => printed.push(text) });
+            return { stats, printed };
+        }
+
+        it("sums every file's counts across two workers and prints each file's output whole", async () => {
+            const files = [
+                write("a.test.js", `describe("file a", () => { it("a1", () => {}); it("a2", () => {}); });`),
+                write("b.test.js", `describe("file b", () => { it("b1", () => { throw new Error("b1 broke"); }); });`),
+                write("c.test.js", `describe("file c", () => { it("c1", () => {}); });`),
+            ];
+            const { stats, printed } = await pool(files);
+            expect(stats).to.deep.equal({ passes: 3, failures: 1, pending: 0 });
+            expect(printed).to.have.length(3);
+            const fileB = printed.find((p) => p.includes("file b"))!;
+            expect(fileB).to.include("b1 broke");
+            expect(fileB).not.to.include("file a");
+        });
+
+        it("fails a file whose worker dies and still runs the files after it", async () => {
+            const files = [
+                write("dies.test.js", `describe("dies", () => { it("exits", () => process.exit(3)); });`),
+                write("after.test.js", `describe("after", () => { it("runs", () => {}); });`),
+            ];
+            const { stats, printed } = await pool(files, 1);
+            expect(stats).to.deep.equal({ passes: 1, failures: 1, pending: 0 });
+            expect(printed.join("\n")).to.match(/dies\.test\.js exited \(code 3\)/);
+        });
+
+        it("refuses a .only in a worker's file too", async () => {
+            const file = write("only.test.js", `it("a", () => {}); it.only("b", () => {});`);
+            const { stats } = await pool([file]);
+            expect(exitCodeFor(stats)).to.equal(1);
+        });
+    });
+
+    it("starts the unit rooms first, then the slowest files by the last run, then unknown files by room weight", () => {
+        const last = new Map([
+            ["e2e/fast", 5_000],
+            ["e2e/slow", 90_000],
+        ]);
+        const order = startOrder(
+            ["e2e/fast", "examples/new", "provider/unit", "e2e/slow", "fleet/new"],
+            (f) => f.split("/")[0]!,
+            (f) => last.get(f),
+        );
+        expect(order).to.deep.equal(["provider/unit", "fleet/new", "examples/new", "e2e/slow", "e2e/fast"]);
     });
 });
