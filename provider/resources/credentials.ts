@@ -9,11 +9,11 @@ import { CREDENTIAL_KEYS } from "../dialects/registry";
 
 const NAMESPACE = "tenant-users";
 
-let checked = false;
-
+/**
+ * Checked at every resource, not once per process: Automation API inline programs run one stack
+ * after another in one process, each with its own config. (A few map lookups per resource.)
+ */
 export function assertCredentialsAreSecret(): void {
-    if (checked) return;
-    checked = true;
     const isSecret: (key: string) => boolean = require("@pulumi/pulumi/runtime/config").isConfigSecret;
     const config = new pulumi.Config(NAMESPACE);
     for (const key of CREDENTIAL_KEYS) {

@@ -1,0 +1,26 @@
+/**
+ * The program-side refusal of plain-text credentials. Automation API users run many inline programs
+ * in one long-lived process (a stack per tenant): each run's config must be checked, not only the first.
+ */
+import { expect } from "chai";
+import { assertCredentialsAreSecret } from "../../provider/resources/credentials";
+
+const runtimeConfig: {
+    setAllConfig: (c: Record<string, string>, secretKeys?: string[]) => void;
+} = require("@pulumi/pulumi/runtime/config");
+
+describe("credentials in the program's config", () => {
+    after(() => runtimeConfig.setAllConfig({}, []));
+
+    it("refuses a plain-text API key in a program run after one whose key was a secret, in the same process", () => {
+        runtimeConfig.setAllConfig({ "tenant-users:apiKey": "first-tenant-key" }, ["tenant-users:apiKey"]);
+        expect(() => assertCredentialsAreSecret()).not.to.throw();
+        runtimeConfig.setAllConfig({ "tenant-users:apiKey": "second-tenant-key" }, []);
+        expect(() => assertCredentialsAreSecret()).to.throw(/tenant-users:apiKey is set in plain text/);
+    });
+
+    it("refuses a plain-text credential of a named connection, naming the command that stores it as a secret", () => {
+        runtimeConfig.setAllConfig({ "tenant-users:connections": JSON.stringify({ eu: { apiSecret: "s" } }) }, []);
+        expect(() => assertCredentialsAreSecret()).to.throw(/--path 'tenant-users:connections\.eu\.apiSecret'/);
+    });
+});
