@@ -52,7 +52,7 @@ describe("TenantUserRoster from CRM exports", function () {
         const dir = writeProgram(CSV_ROSTER_PROGRAM, `crm-${dialect}`);
         fs.copyFileSync(path.join(REPO_ROOT, "tests", "fixtures", "crm", file), path.join(dir, file));
         writeJson(dir, "csv.json", { file, options });
-        const stack = await TestStack.create({ workDir: dir, config: tenant.config });
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: tenant.config });
         stacks.push(stack);
         return { tenant, stack };
     }

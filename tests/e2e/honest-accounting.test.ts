@@ -31,7 +31,7 @@ describe("honest accounting through the CLI", function () {
         const dir = writeProgram(ROSTER_PROGRAM, "accounting-lost");
         writeJson(dir, "users.json", users);
         writeJson(dir, "options.json", { chunkSize: 10 });
-        const stack = await TestStack.create({ workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
         stacks.push(stack);
         const fault = await emu.control.addFault({
             tenantId: tenant.tenantId,
@@ -53,7 +53,11 @@ describe("honest accounting through the CLI", function () {
 
     it("previews a warning naming both resources when a TenantUser and a roster declare one email in different case", async () => {
         const tenant = await newTenant(emu, "zquence");
-        const stack = await TestStack.create({ workDir: writeProgram(TWO_OWNERS_PROGRAM, "accounting-owners"), config: tenant.config });
+        const stack = await TestStack.create({
+            inline: true,
+            workDir: writeProgram(TWO_OWNERS_PROGRAM, "accounting-owners"),
+            config: tenant.config,
+        });
         stacks.push(stack);
         const preview = await stack.preview();
         expect(preview.text).to.match(/declares 1 user another resource of this stack already declares/);

@@ -24,7 +24,7 @@ describe("TenantUser refusals at preview", function () {
         const long = `${"a".repeat(65)}@example.com`;
         const dir = writeProgram(TENANT_USERS_PROGRAM, "refusals-local-part");
         writeJson(dir, "users.json", [{ email: long }, { email: "bob@example.com" }]);
-        stack = await TestStack.create({ workDir: dir, config: tenant.config });
+        stack = await TestStack.create({ inline: true, workDir: dir, config: tenant.config });
         const preview = await stack.preview({ expectFailure: true });
         expect(preview.text).to.include(long);
         expect(preview.text).to.include('the part before "@" is 65 characters long; the limit is 64');

@@ -36,7 +36,7 @@ for (const dialect of DIALECTS) {
             tenant = await newTenant(emu, dialect);
             dir = writeProgram(ROSTER_PROGRAM, `roster-${dialect}`);
             writeJson(dir, "users.json", users);
-            stack = await TestStack.create({ workDir: dir, config: tenant.config });
+            stack = await TestStack.create({ inline: true, workDir: dir, config: tenant.config });
         });
         after(async () => {
             await stack?.dispose();
@@ -104,7 +104,7 @@ describe("TenantUserRoster with invalid rows and failing chunks", function () {
         const dir = writeProgram(ROSTER_PROGRAM, "roster-rows");
         writeJson(dir, "users.json", users);
         writeJson(dir, "options.json", options);
-        const stack = await TestStack.create({ workDir: dir, config: { ...tenant.config, ...config } });
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, ...config } });
         stacks.push(stack);
         return { tenant, stack };
     }

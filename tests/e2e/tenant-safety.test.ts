@@ -28,7 +28,7 @@ describe("tenant safety through the CLI", function () {
     ) {
         const dir = writeProgram(program, name);
         for (const [file, value] of Object.entries(files)) writeJson(dir, file, value);
-        const stack = await TestStack.create({ workDir: dir, config, env });
+        const stack = await TestStack.create({ inline: true, workDir: dir, config, env });
         stacks.push(stack);
         return stack;
     }

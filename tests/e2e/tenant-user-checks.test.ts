@@ -22,7 +22,7 @@ describe("TenantUser checks at preview", function () {
         const tenant = await newTenant(emu, dialect);
         const dir = writeProgram(TENANT_USERS_PROGRAM, `checks-${dialect}`);
         writeJson(dir, "users.json", users);
-        const stack = await TestStack.create({ workDir: dir, config: { ...tenant.config, ...config } });
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, ...config } });
         stacks.push(stack);
         return { tenant, stack };
     }

@@ -33,7 +33,7 @@ for (const dialect of DIALECTS) {
             tenant = await newTenant(emu, dialect);
             const dir = writeProgram(TENANT_USERS_PROGRAM, `user-${dialect}`);
             writeJson(dir, "users.json", users);
-            stack = await TestStack.create({ workDir: dir, config: tenant.config });
+            stack = await TestStack.create({ inline: true, workDir: dir, config: tenant.config });
             // Created outside Pulumi: the stack must adopt them, not fail.
             await emu.control.insertUsers(tenant.tenantId, users.slice(0, PREEXISTING));
         });
@@ -79,7 +79,7 @@ for (const dialect of DIALECTS) {
             await emu.control.insertUsers(own.tenantId, [held]);
             const dir = writeProgram(TENANT_USERS_PROGRAM, `adopt-${dialect}`);
             writeJson(dir, "users.json", [held, fresh]);
-            const small = await TestStack.create({ workDir: dir, config: own.config });
+            const small = await TestStack.create({ inline: true, workDir: dir, config: own.config });
             try {
                 const up = await small.up();
                 expect(up.outputs!.statuses).to.deep.equal({ [held.email]: "adopted", [fresh.email]: "created" });

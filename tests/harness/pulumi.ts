@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import ts from "typescript";
 import * as os from "node:os";
@@ -12,9 +13,12 @@ import * as path from "node:path";
 import {
     type ConfigMap,
     type EngineEvent,
+    type InlineProgramArgs,
+    type LocalProgramArgs,
     LocalWorkspace,
     type OpMap,
     PulumiCommand,
+    type PulumiFn,
     type Stack,
     type StepEventMetadata,
 } from "@pulumi/pulumi/automation";
@@ -39,6 +43,13 @@ export interface StackOptions {
     env?: Record<string, string>;
     /** State store; default a fresh `file://` directory. */
     backendUrl?: string;
+    /**
+     * Runs a `writeProgram` project's program in this process, through the Automation API's
+     * inline programs: the CLI, the engine and the dynamic-provider process are the same, the
+     * language host and the program's own Node process are skipped (measured: a one-TenantUser
+     * preview 2.1 s instead of 3.6 s). `env` then reaches the CLI and the provider only.
+     */
+    inline?: boolean;
 }
 
 export interface OperationResult {
@@ -84,10 +95,14 @@ export class TestStack {
         // One `pulumi version` per process, not per stack: each CLI start costs about 0.4 s.
         pulumiCommand ??= PulumiCommand.get({ root: path.dirname(toolchain.binDir), skipVersionCheck: true });
         const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-        const args = { stackName, workDir: opts.workDir };
-        const wsOpts = { envVars, pulumiCommand: await pulumiCommand };
+        const wsOpts = { envVars, pulumiCommand: await pulumiCommand, workDir: opts.workDir };
+        const args: LocalProgramArgs | InlineProgramArgs = opts.inline
+            ? { stackName, projectName: path.basename(opts.workDir), program: inlineProgram(opts.workDir) }
+            : { stackName, workDir: opts.workDir };
         // A fresh state directory has no stack to select: create it in one CLI call instead of a failed select and a create.
-        const stack = backendDir ? await LocalWorkspace.createStack(args, wsOpts) : await LocalWorkspace.createOrSelectStack(args, wsOpts);
+        const stack = backendDir
+            ? await LocalWorkspace.createStack(args as LocalProgramArgs, wsOpts)
+            : await LocalWorkspace.createOrSelectStack(args as LocalProgramArgs, wsOpts);
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
         return new TestStack(stack, opts.workDir, envVars, backendDir);
     }
@@ -233,6 +248,27 @@ export function writeProgram(program: string, name = "tu-test"): string {
         `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n`,
     );
     return dir;
+}
+
+/**
+ * The program of a `writeProgram` project as an inline program: its `index.js` evaluated as a
+ * CommonJS module resolving packages from the project, in the project's directory while its
+ * top level runs (the programs read their users.json there), its exports the stack's outputs.
+ */
+function inlineProgram(dir: string): PulumiFn {
+    const file = path.join(dir, "index.js");
+    return async () => {
+        const module = { exports: {} as Record<string, unknown> };
+        const run = new Function("exports", "require", "module", "__filename", "__dirname", fs.readFileSync(file, "utf8"));
+        const cwd = process.cwd();
+        process.chdir(dir);
+        try {
+            run(module.exports, createRequire(file), module, file, dir);
+        } finally {
+            process.chdir(cwd);
+        }
+        return module.exports;
+    };
 }
 
 /** Resources of a given type in an exported checkpoint. */
