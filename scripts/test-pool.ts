@@ -92,17 +92,27 @@ export async function serveFiles(newMocha: () => Mocha, timeFile: (runner: Mocha
         const mocha = newMocha();
         mocha.addFile(file);
         let timings: () => FileTiming[] = () => [];
+        let finished: Mocha.Runner | undefined;
         // A file Mocha refuses before running it (a `.only`, a syntax error) counts as one failure.
         const stats = await new Promise<RunStats>((resolve, reject) => {
             const runner = mocha.run(() =>
                 resolve({ passes: runner.stats?.passes ?? 0, failures: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0 }),
             );
+            finished = runner;
             timings = timeFile(runner);
         }).catch((err: unknown): RunStats => {
             console.log(`  ✖ ${file} did not run: ${err instanceof Error ? err.message : String(err)}`);
             return { passes: 0, failures: 1, pending: 0 };
         });
         const result: FileResult = { file, ...stats, timings: timings() };
+        // Each run's process listeners (uncaughtException, unhandledRejection) go with it: left behind,
+        // they re-emit an unhandled rejection to each other forever. A run an unhandled rejection
+        // ended still counts as running for Mocha, so then its runner alone is disposed.
+        try {
+            mocha.dispose();
+        } catch {
+            finished?.dispose();
+        }
         process.stdout.write(`\n${RESULT_MARK}${JSON.stringify(result)}\n`);
     }
     process.exit(0);

@@ -127,6 +127,19 @@ describe("the test runner", () => {
             expect(printed.join("\n")).to.match(/dies\.test\.js exited \(code 3\)/);
         });
 
+        it("keeps no process listener of a finished file, so an unhandled rejection twelve files in does not stall the worker", async function () {
+            // Undisposed, each Mocha run leaves listeners that re-emit an unhandled rejection to each other forever.
+            this.timeout(30_000);
+            const files = Array.from({ length: 11 }, (_, i) => write(`quiet-${i}.test.js`, `it("q${i}", () => {});`));
+            files.push(
+                write("rejects.test.js", `it("rejects late", (done) => { Promise.reject(new Error("late")); setTimeout(done, 100); });`),
+            );
+            files.push(write("after.test.js", `it("runs after", () => {});`));
+            const { stats, printed } = await pool(files, 1);
+            expect(stats.passes + stats.failures).to.equal(13);
+            expect(printed.at(-1)).to.include("runs after");
+        });
+
         it("refuses a .only in a worker's file too", async () => {
             const file = write("only.test.js", `it("a", () => {}); it.only("b", () => {});`);
             const { stats } = await pool([file]);
