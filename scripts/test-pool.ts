@@ -20,6 +20,13 @@ export interface FileResult extends RunStats {
     timings: FileTiming[];
 }
 
+/** A worker process, the file it runs and what it has printed of that file so far. */
+interface Worker {
+    child: ChildProcess;
+    current?: string;
+    output: string[];
+}
+
 export interface PoolOptions {
     files: string[];
     jobs: number;
@@ -44,32 +51,39 @@ export async function runPool(opts: PoolOptions): Promise<{ stats: RunStats; tim
         timings.push(...r.timings);
     };
 
+    const running = new Set<Worker>();
     const worker = (): Promise<void> =>
         new Promise((resolve) => {
-            const child: ChildProcess = spawn(process.execPath, opts.workerArgs, { stdio: ["pipe", "pipe", "inherit"] });
-            let current: string | undefined;
-            let output: string[] = [];
-            const next = () => {
-                current = queue.shift();
-                if (current === undefined) child.stdin?.end();
-                else child.stdin?.write(`${current}\n`);
+            const w: Worker = {
+                child: spawn(process.execPath, opts.workerArgs, { stdio: ["pipe", "pipe", "inherit"] }),
+                output: [],
             };
-            readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+            running.add(w);
+            // A worker that died is seen at `close` (below); writing to it meanwhile must not crash the parent.
+            w.child.stdin?.on("error", () => undefined);
+            const next = () => {
+                w.current = queue.shift();
+                if (w.current === undefined) w.child.stdin?.end();
+                else w.child.stdin?.write(`${w.current}\n`);
+            };
+            readline.createInterface({ input: w.child.stdout! }).on("line", (line) => {
                 if (!line.startsWith(RESULT_MARK)) {
-                    output.push(line);
+                    w.output.push(line);
                     return;
                 }
                 record(JSON.parse(line.slice(RESULT_MARK.length)) as FileResult);
-                opts.print(output.join("\n"));
-                output = [];
+                opts.print(w.output.join("\n"));
+                w.output = [];
                 next();
             });
-            child.on("exit", (code, signal) => {
-                if (current !== undefined) {
-                    output.push(`  ✖ the worker running ${current} exited (${signal ?? `code ${code}`}) before the file finished`);
-                    opts.print(output.join("\n"));
+            // `close`, not `exit`: by then every line the worker wrote has been read.
+            w.child.on("close", (code, signal) => {
+                running.delete(w);
+                if (w.current !== undefined) {
+                    w.output.push(`  ✖ the worker running ${w.current} exited (${signal ?? `code ${code}`}) before the file finished`);
+                    opts.print(w.output.join("\n"));
                     stats.failures += 1;
-                    current = undefined;
+                    w.current = undefined;
                     if (queue.length > 0) return resolve(worker());
                 }
                 resolve();
@@ -77,7 +91,22 @@ export async function runPool(opts: PoolOptions): Promise<{ stats: RunStats; tim
             next();
         });
 
-    await Promise.all(Array.from({ length: Math.min(opts.jobs, opts.files.length) }, () => worker()));
+    // Interrupted (Ctrl-C, a CI job cancelled), each file still running is printed as far as it got.
+    const interrupted = (signal: NodeJS.Signals) => {
+        for (const w of running) {
+            opts.print([...w.output, `  ✖ ${w.current ?? "a worker"} interrupted by ${signal}`].join("\n"));
+            w.child.kill("SIGKILL");
+        }
+        process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", interrupted);
+    process.once("SIGTERM", interrupted);
+    try {
+        await Promise.all(Array.from({ length: Math.min(opts.jobs, opts.files.length) }, () => worker()));
+    } finally {
+        process.off("SIGINT", interrupted);
+        process.off("SIGTERM", interrupted);
+    }
     return { stats, timings: timings.sort((a, b) => b.ms - a.ms) };
 }
 

@@ -55,7 +55,9 @@ export interface CreateBatcherOptions<T, R> {
  * another add can still come: while announced adds are missing, or while the engine is still
  * checking resources (the last check is recent compared with the measured interval between checks).
  * Once every announced add is in and the check stream has ended, the batch goes at once, so a
- * create never waits longer than the engine would make it wait anyway.
+ * create does not wait for company the engine will not send. (A check whose create never comes,
+ * as when the engine stops after a failure, leaves later batches to the stream windows, bounded by
+ * `maxWaitMs`.)
  * Batches are independent; several may be in flight at once.
  */
 export class CreateBatcher<T, R> {

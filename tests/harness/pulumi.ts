@@ -93,7 +93,10 @@ export class TestStack {
             ...opts.env,
         };
         // One `pulumi version` per process, not per stack: each CLI start costs about 0.4 s.
-        pulumiCommand ??= PulumiCommand.get({ root: path.dirname(toolchain.binDir), skipVersionCheck: true });
+        pulumiCommand ??= PulumiCommand.get({ root: path.dirname(toolchain.binDir), skipVersionCheck: true }).catch((err) => {
+            pulumiCommand = undefined; // a failed lookup is not kept for the next stack
+            throw err;
+        });
         const stackName = opts.stackName ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
         const wsOpts = { envVars, pulumiCommand: await pulumiCommand, workDir: opts.workDir };
         const args: LocalProgramArgs | InlineProgramArgs = opts.inline

@@ -4,6 +4,7 @@
  * Runs small Mocha suites written to a temporary folder, in process.
  */
 import { expect } from "chai";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -138,6 +139,26 @@ describe("the test runner", () => {
             const { stats, printed } = await pool(files, 1);
             expect(stats.passes + stats.failures).to.equal(13);
             expect(printed.at(-1)).to.include("runs after");
+        });
+
+        it("prints what a running file printed, and that it was interrupted, when the run gets SIGTERM", async function () {
+            this.timeout(30_000);
+            const started = path.join(dir, "started");
+            const hangs = write(
+                "hangs.test.js",
+                `it("hangs", () => { console.log("halfway there"); require("node:fs").writeFileSync(${JSON.stringify(started)}, ""); return new Promise(() => {}); });`,
+            );
+            const pool = path.resolve(__dirname, "../../scripts/test-pool.js");
+            const driver = `require(${JSON.stringify(pool)}).runPool({ files: [${JSON.stringify(hangs)}], jobs: 1, workerArgs: ${JSON.stringify(WORKER)}, print: (t) => console.log(t) })`;
+            const child = spawn(process.execPath, ["-e", driver], { stdio: ["ignore", "pipe", "inherit"] });
+            let stdout = "";
+            child.stdout.on("data", (d) => (stdout += d));
+            while (!fs.existsSync(started)) await new Promise((r) => setTimeout(r, 50));
+            child.kill("SIGTERM");
+            const code = await new Promise((r) => child.on("close", r));
+            expect(code).to.equal(143);
+            expect(stdout).to.include("halfway there");
+            expect(stdout).to.include("hangs.test.js interrupted by SIGTERM");
         });
 
         it("refuses a .only in a worker's file too", async () => {
