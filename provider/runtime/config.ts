@@ -111,7 +111,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
         secret: false,
         default: String(DEFAULT_BATCH_WINDOW_MS),
         meaning:
-            "The longest a `TenantUser` create waits for the engine's next check once every create announced by `check` has arrived (usually less: 4 × the longest recent interval between checks, at least 5 ms); before `check` has announced any create, how long a lone create waits for company; while announced creates are still missing, a batch closes after 10 × this much quiet.",
+            "How long a lone `TenantUser` create waits for company; once creates stream in, a batch closes after 10 × this much quiet, or this long after every create announced by `check` has arrived.",
     },
     {
         key: "batchMaxWaitMs",

@@ -26,11 +26,8 @@ interface Live {
 let settings: ProviderSettings | undefined;
 /** The settings `configure` last applied, as text: the same again keeps the live clients. */
 let configuredWith: string | undefined;
-/**
- * When `check` announced each create before the connection's batcher existed (`check` builds
- * nothing live): the batcher gets them with their times, which measure the engine's pace of checks.
- */
-const announced = new Map<string, number[]>();
+/** Creates announced by `check` before the connection's batcher exists: `check` builds nothing live. */
+const announced = new Map<string, number>();
 let configError: Error | undefined;
 const live = new Map<string, Live>();
 
@@ -195,7 +192,7 @@ export function liveConnection(name: string | undefined): Live {
         maxBatch: client.maxBatch,
         flush: (items) => flushBatch(client, items),
     });
-    for (const at of announced.get(key) ?? []) batcher.expect(1, at);
+    batcher.expect(announced.get(key) ?? 0);
     announced.delete(key);
     const entry = { connection, client, batcher };
     live.set(key, entry);
@@ -207,9 +204,5 @@ export function announceCreate(name: string | undefined): void {
     const key = name ?? DEFAULT_CONNECTION;
     const existing = live.get(key);
     if (existing) existing.batcher.expect(1);
-    else {
-        const times = announced.get(key) ?? [];
-        times.push(Date.now());
-        announced.set(key, times);
-    }
+    else announced.set(key, (announced.get(key) ?? 0) + 1);
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { CreateBatcher, HORIZON_GAPS } from "../../provider/runtime/batcher";
+import { CreateBatcher } from "../../provider/runtime/batcher";
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,166 +135,24 @@ describe("CreateBatcher", () => {
         expect(r.calls).to.deep.equal([[0, 1, 2]]);
     });
 
-    /** The engine's check-then-create stream: a check every `gapMs`, each create right after its check. */
-    function checkAndCreate(b: CreateBatcher<number, unknown>, clock: ReturnType<typeof fakeClock>, items: number[], gapMs: number) {
-        const adds: Promise<unknown>[] = [];
-        for (const [i, n] of items.entries()) {
-            if (i > 0) clock.advance(gapMs);
-            b.expect(1);
-            adds.push(b.add(n));
-        }
-        return adds;
-    }
-
-    it("sends the batch a few check intervals after the last check once every announced add is in", async () => {
+    it("waits only the short window once every announced add has arrived", async () => {
         const r = recorder<number>();
         const clock = fakeClock();
         const b = new CreateBatcher<number, unknown>({
             windowMs: 50,
-            streamWindowMs: 500,
-            maxWaitMs: 5000,
+            streamWindowMs: 1000,
             maxBatch: 1000,
             flush: r.flush,
             timers: clock.timers,
         });
-        const adds = checkAndCreate(b, clock, [1, 2, 3, 4, 5, 6], 2);
-        clock.advance(HORIZON_GAPS * 2 - 1);
-        await tick();
-        expect(r.calls).to.have.length(0);
-        clock.advance(1);
-        await tick();
-        expect(r.calls).to.deep.equal([[1, 2, 3, 4, 5, 6]]);
-        await Promise.all(adds);
-    });
-
-    it("keeps one batch while checks keep coming, though each create arrives before the next check", async () => {
-        const r = recorder<number>();
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({
-            windowMs: 50,
-            streamWindowMs: 500,
-            maxWaitMs: 5000,
-            maxBatch: 1000,
-            flush: r.flush,
-            timers: clock.timers,
-        });
-        // The first check interval is the slowest (the engine and the provider warm up); then 3 ms each.
-        const adds = checkAndCreate(b, clock, [0], 0);
-        clock.advance(40);
-        adds.push(
-            ...checkAndCreate(
-                b,
-                clock,
-                Array.from({ length: 199 }, (_, i) => i + 1),
-                3,
-            ),
-        );
-        clock.advance(HORIZON_GAPS * 40);
-        await tick();
-        expect(r.calls).to.have.length(1);
-        expect(r.calls[0]).to.have.length(200);
-    });
-
-    it("sends the last announced create at once when the checks ended long before it", async () => {
-        const r = recorder<number>();
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({
-            windowMs: 50,
-            streamWindowMs: 500,
-            maxWaitMs: 5000,
-            maxBatch: 1000,
-            flush: r.flush,
-            timers: clock.timers,
-        });
-        // With checkpoints the engine checks everything first and starts creates later, one by one.
-        for (let i = 0; i < 4; i++) {
-            b.expect(1);
-            clock.advance(2);
-        }
-        clock.advance(1000);
-        const adds: Promise<unknown>[] = [];
-        for (const n of [1, 2, 3]) {
-            adds.push(b.add(n));
-            clock.advance(100);
-        }
-        await tick();
-        expect(r.calls).to.have.length(0);
-        adds.push(b.add(4));
-        clock.advance(0);
-        await tick();
-        expect(r.calls).to.deep.equal([[1, 2, 3, 4]]);
-    });
-
-    it("waits for the next check a few of the longest recent check intervals, not of their average", async () => {
-        const r = recorder<number>();
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({ windowMs: 100, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-        for (const gap of [0, 2, 2, 10, 2, 2]) {
-            clock.advance(gap);
-            b.expect(1);
-        }
-        expect(b.horizonMs()).to.equal(HORIZON_GAPS * 10);
-    });
-
-    it("waits at most windowMs for the next check, however slow the checks were", async () => {
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({ windowMs: 50, maxBatch: 1000, flush: async (items) => items, timers: clock.timers });
-        b.expect(1);
-        clock.advance(200);
-        b.expect(1);
-        expect(b.horizonMs()).to.equal(50);
-    });
-
-    it("waits windowMs for a second check after the first announced add, the pace being unknown", async () => {
-        const r = recorder<number>();
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({
-            windowMs: 50,
-            streamWindowMs: 500,
-            maxBatch: 1000,
-            flush: r.flush,
-            timers: clock.timers,
-        });
-        b.expect(1);
-        const solo = b.add(1);
-        clock.advance(49);
-        await tick();
-        expect(r.calls).to.have.length(0);
-        clock.advance(1);
-        await solo;
-        expect(r.calls).to.deep.equal([[1]]);
-    });
-
-    it("measures check intervals from announcements replayed with their own times", async () => {
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({ windowMs: 50, maxBatch: 1000, flush: async (items) => items, timers: clock.timers });
-        clock.advance(100);
-        for (const at of [10, 12, 15]) b.expect(1, at);
-        expect(b.horizonMs()).to.equal(HORIZON_GAPS * 3);
-    });
-
-    it("measures no check interval from a backlog announced at once", async () => {
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({ windowMs: 50, maxBatch: 1000, flush: async (items) => items, timers: clock.timers });
-        b.expect(5);
-        clock.advance(1);
         b.expect(3);
-        expect(b.horizonMs()).to.equal(50);
-    });
-
-    it("takes an announcement of no adds for no check at all", async () => {
-        const r = recorder<number>();
-        const clock = fakeClock();
-        const b = new CreateBatcher<number, unknown>({ windowMs: 50, maxBatch: 1000, flush: r.flush, timers: clock.timers });
-        b.expect(0);
-        clock.advance(1000);
-        const solo = b.add(1);
-        clock.advance(49);
+        const adds = [1, 2, 3].map((n) => b.add(n));
         await tick();
-        // An announced stream that ended long ago would have sent it at once.
         expect(r.calls).to.have.length(0);
-        clock.advance(1);
-        await solo;
+        clock.advance(50);
+        await Promise.all(adds);
+        expect(r.calls).to.deep.equal([[1, 2, 3]]);
+        expect(clock.pending()).to.equal(0);
     });
 
     it("keeps the batch open for adds announced while it waits", async () => {
