@@ -61,6 +61,29 @@ async function profileInProcess(what: string, rawRoot: string, relTo: string, fn
     return { what, wallMs: round(wallMs, 0), node: [summary], rawDir: path.relative(relTo, dir), ...(error ? { error } : {}) };
 }
 
+/** A profiled `up` of one scenario-4 variant, with the vendor requests it made on its timeline. */
+async function profileVariant(ctx: BenchContext, v: Variant, what: string, rawRoot: string, outDir: string): Promise<ProfileReport> {
+    const log = await startRequestLog(ctx.emu.url);
+    try {
+        let spawnedUs = 0;
+        const report = await profiled(
+            what,
+            rawRoot,
+            outDir,
+            async (o) => {
+                const r = await runVariant(ctx, v, { ...o, viaUrl: log.url });
+                spawnedUs = r.spawnedUs;
+                return { ms: r.ms, spawnedUs: r.spawnedUs, code: 0, stdout: "", stderr: "", summary: {} };
+            },
+            ctx.log,
+        );
+        report.requests = requestTimeline(log.requests, spawnedUs);
+        return report;
+    } finally {
+        await log.close();
+    }
+}
+
 export async function profileMisses(ctx: BenchContext, targets: TargetResult[], outDir: string, all: boolean): Promise<ProfileReport[]> {
     const rawRoot = path.join(outDir, "profiles");
     const want = (id: string) => targets.some((t) => t.id === id && (t.met === false || (all && t.met !== null)));
@@ -128,26 +151,10 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
         ];
         for (const run of runs) {
             const v = { kind: run.kind, parallel: run.parallel, skipCheckpoints: false, primary: !run.ref };
-            const log = await startRequestLog(ctx.emu.url);
-            let spawnedUs = 0;
-            try {
-                const report = await profiled(
-                    `${run.kind} up, ${ctx.sizes.users} users, parallel ${run.parallel}${run.ref ? " (reference)" : ""}`,
-                    rawRoot,
-                    outDir,
-                    async (o) => {
-                        const r = await runVariant(ctx, v, { ...o, viaUrl: log.url });
-                        spawnedUs = r.spawnedUs;
-                        return { ms: r.ms, spawnedUs: r.spawnedUs, code: 0, stdout: "", stderr: "", summary: {} };
-                    },
-                    ctx.log,
-                );
-                report.requests = requestTimeline(log.requests, spawnedUs);
-                if (!run.ref) attach(["tenant-user-vs-unbatched", "tenant-user-vs-command"], report);
-                else reports.push(report);
-            } finally {
-                await log.close();
-            }
+            const what = `${run.kind} up, ${ctx.sizes.users} users, parallel ${run.parallel}${run.ref ? " (reference)" : ""}`;
+            const report = await profileVariant(ctx, v, what, rawRoot, outDir);
+            if (!run.ref) attach(["tenant-user-vs-unbatched", "tenant-user-vs-command"], report);
+            else reports.push(report);
         }
     }
     // The batching-tax and rate-limit targets: TenantUser at the target's own setting (one profile per setting).
@@ -182,25 +189,7 @@ export async function profileMisses(ctx: BenchContext, targets: TargetResult[], 
     for (const { ids, v } of settings.filter((x) => x.ids.some(want))) {
         const what = `TenantUser up, ${variantId(v)}`;
         ctx.log(`profiling: ${what}`);
-        const log = await startRequestLog(ctx.emu.url);
-        try {
-            let spawnedUs = 0;
-            const report = await profiled(
-                what,
-                rawRoot,
-                outDir,
-                async (o) => {
-                    const r = await runVariant(ctx, v, { ...o, viaUrl: log.url });
-                    spawnedUs = r.spawnedUs;
-                    return { ms: r.ms, spawnedUs: r.spawnedUs, code: 0, stdout: "", stderr: "", summary: {} };
-                },
-                ctx.log,
-            );
-            report.requests = requestTimeline(log.requests, spawnedUs);
-            attach(ids, report);
-        } finally {
-            await log.close();
-        }
+        attach(ids, await profileVariant(ctx, v, what, rawRoot, outDir));
     }
     if (want("emulator-ingest")) {
         ctx.log("profiling: emulator ingest");
