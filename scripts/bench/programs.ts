@@ -55,7 +55,10 @@ const addUser: pulumi.dynamic.ResourceProvider = {
         }
         const body: any = await res.json();
         if (res.status !== 200 && res.status !== 201) throw new Error("add-user " + inputs.email + ": " + res.status + " " + JSON.stringify(body));
-        return { id: body.id, outs: { email: inputs.email, name: inputs.name, phone: inputs.phone, userId: body.id } };
+        // No undefined values in outs: the provider's answer cannot carry them (Geldstuck users have no phone).
+        const outs: Record<string, unknown> = { email: inputs.email, name: inputs.name, userId: body.id };
+        if (inputs.phone !== undefined) outs.phone = inputs.phone;
+        return { id: body.id, outs };
     },
 };
 
