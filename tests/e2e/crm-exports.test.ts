@@ -113,10 +113,8 @@ describe("TenantUserRoster from CRM exports", function () {
         });
 
         it("reports the contact without an email in the invalid output, by its CSV line", async () => {
-            const outputs = await stack.stack.outputs();
-            expect(outputs.invalid.value).to.deep.equal([
-                { row: 5, field: "email", reason: "row 5 (salesforce.csv line 6): email is required" },
-            ]);
+            const outputs = await stack.outputs();
+            expect(outputs.invalid).to.deep.equal([{ row: 5, field: "email", reason: "row 5 (salesforce.csv line 6): email is required" }]);
         });
     });
 });

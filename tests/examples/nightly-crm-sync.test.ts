@@ -77,8 +77,8 @@ describe("examples/nightly-crm-sync", function () {
     });
 
     it("lists the contact without an email as invalid, by its 1-based row, instead of failing the run", async () => {
-        const outputs = await stack.stack.outputs();
-        const invalid = outputs.invalid.value as { row: number; field: string; reason: string }[];
+        const outputs = await stack.outputs();
+        const invalid = outputs.invalid as { row: number; field: string; reason: string }[];
         expect(invalid).to.have.length(1);
         // The 151st contact of the export (line 152, after the header).
         expect(invalid[0]).to.include({ row: 151, field: "email" });
