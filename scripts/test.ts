@@ -143,6 +143,16 @@ export function startOrder(files: string[], roomOf: (f: string) => string, lastM
     return [...files].sort((a, b) => Number(unit(b)) - Number(unit(a)) || weight(b) - weight(a) || a.localeCompare(b));
 }
 
+/**
+ * Whether a file (its path under the tests directory, e.g. `reliability/faults.test.js`) is among
+ * those asked for: a room (`reliability`), a path prefix, or the source's own path
+ * (`tests/reliability/faults.test.ts`, as a shell completes it). Nothing asked for means everything.
+ */
+export function selects(asked: string[], file: string): boolean {
+    if (asked.length === 0) return true;
+    return asked.some((a) => file.startsWith(a.replace(/^(\.\/)?tests\//, "").replace(/\.ts$/, "")));
+}
+
 function lastTimings(): Map<string, number> {
     try {
         const saved = JSON.parse(fs.readFileSync(TIMINGS_FILE, "utf8")) as { files: FileTiming[] };
@@ -175,7 +185,7 @@ async function main(): Promise<void> {
 
     const { files: all, stale } = testFiles(TESTS_DIR, SOURCE_TESTS_DIR);
     for (const f of stale) console.log(`not running ${path.relative(REPO_ROOT, f)}: its source under tests/ no longer exists`);
-    const chosen = all.filter((f) => rooms.length === 0 || rooms.some((r) => path.relative(TESTS_DIR, f).startsWith(r)));
+    const chosen = all.filter((f) => selects(rooms, path.relative(TESTS_DIR, f)));
     const previous = lastTimings();
     const files = startOrder(
         chosen,

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import Mocha from "mocha";
-import { closingLine, exitCodeFor, newMocha, type RunStats, startOrder, testFiles, timeFiles } from "../../scripts/test";
+import { closingLine, exitCodeFor, newMocha, type RunStats, selects, startOrder, testFiles, timeFiles } from "../../scripts/test";
 import { runPool } from "../../scripts/test-pool";
 import type { FileTiming } from "../../scripts/test";
 
@@ -179,5 +179,15 @@ describe("the test runner", () => {
             (f) => last.get(f),
         );
         expect(order).to.deep.equal(["provider/unit", "fleet/new", "examples/new", "e2e/slow", "e2e/fast"]);
+    });
+
+    it("selects files by room, by path prefix, and by the source path a shell completes", () => {
+        const file = "reliability/faults.test.js";
+        for (const asked of [[], ["reliability"], ["reliability/fa"], ["tests/reliability/faults.test.ts"], ["./tests/reliability"]]) {
+            expect(selects(asked, file), JSON.stringify(asked)).to.equal(true);
+        }
+        for (const asked of [["e2e"], ["tests/reliability/crash.test.ts"], ["faults"]]) {
+            expect(selects(asked, file), JSON.stringify(asked)).to.equal(false);
+        }
     });
 });
