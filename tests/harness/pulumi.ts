@@ -110,6 +110,7 @@ export class TestStack {
         // The Automation API ends each up with `stack output` twice (masked, then plain) and each
         // up, refresh and destroy with `stack history`: three CLI starts (~0.5 s each) for what
         // the harness takes from the engine's summary event and from one `stack output` (`outputs`).
+        // So `stack.stack.outputs()` answers `{}`: read a stack's outputs with `TestStack.outputs()`.
         stack.outputs = async () => ({});
         stack.info = async () => undefined;
         return new TestStack(stack, opts.workDir, envVars, backendDir);

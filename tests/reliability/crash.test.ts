@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { crashEmulator, crashRoster, crashUsers, formatResult, type ScenarioResult, sidecarRepair } from "./scenarios";
 
-// The soak's quick size: 20 chunks of 50, so the kill still lands between chunks.
+// The soak's quick size: still 20 chunks (of 50 users), the kill coming once 6 have been sent.
 const ROSTER = 1000;
 const USERS = 40;
 
