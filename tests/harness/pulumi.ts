@@ -108,7 +108,7 @@ export class TestStack {
             : await LocalWorkspace.createOrSelectStack(args as LocalProgramArgs, wsOpts);
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
         // The Automation API ends each up with `stack output` twice (masked, then plain) and each
-        // up, refresh and destroy with `stack history`: three CLI starts (~0.5 s each) for what
+        // up, refresh and destroy with `stack history`: three CLI starts (each at least 0.4 s: `time pulumi version`) for what
         // the harness takes from the engine's summary event and from one `stack output` (`outputs`).
         // So `stack.stack.outputs()` answers `{}`: read a stack's outputs with `TestStack.outputs()`.
         stack.outputs = async () => ({});
