@@ -142,11 +142,17 @@ export class TestStack {
     }
 
     /**
-     * The checkpoint as `pulumi stack export` gives it, secrets encrypted. (The Automation API's
-     * exportStack passes --show-secrets, which is not what lands on disk.)
+     * The checkpoint as it lies in the state store, secrets encrypted, in the shape `pulumi stack
+     * export` gives it. (The Automation API's exportStack passes --show-secrets: not what lands on
+     * disk.) A fresh `file://` store is read from its file: the same deployment, byte for byte, as
+     * the export's, without a CLI start (0.6 s); any other store through the CLI.
      */
     async exportState(): Promise<{ version: number; deployment: any }> {
-        return JSON.parse(await this.cli(["stack", "export"]));
+        if (!this.backendDir) return JSON.parse(await this.cli(["stack", "export"]));
+        const stacks = path.join(this.backendDir, ".pulumi", "stacks");
+        const [project] = fs.readdirSync(stacks); // a fresh store holds this stack's project only
+        const { version, checkpoint } = JSON.parse(fs.readFileSync(path.join(stacks, project, `${this.stack.name}.json`), "utf8"));
+        return { version, deployment: checkpoint.latest };
     }
 
     private async cli(args: string[]): Promise<string> {
@@ -197,7 +203,7 @@ export class TestStack {
                 summary = r.changeSummary;
             } else if (kind === "up") {
                 ({ stdout, stderr } = await this.stack.up({ ...common, refresh: opts.refresh }));
-                outputs = await this.outputs();
+                outputs = outputsReported(events) ?? (await this.outputs());
             } else if (kind === "refresh") {
                 ({ stdout, stderr } = await this.stack.refresh(common));
             } else {
@@ -217,6 +223,20 @@ export class TestStack {
         }
         return result;
     }
+}
+
+/** The key the engine's events mark a secret value with (`sig.Secret`); its plain text is not in them. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/**
+ * The stack's outputs as the engine reported them at the end of an up, or undefined when it
+ * reported none or masked a secret among them (then only `pulumi stack output --show-secrets` has
+ * them). Saves that CLI run (0.6 s) on every up whose outputs hold no secret.
+ */
+function outputsReported(events: EngineEvent[]): Record<string, unknown> | undefined {
+    const stack = events.findLast((e) => e.resOutputsEvent?.metadata.type === "pulumi:pulumi:Stack")?.resOutputsEvent?.metadata;
+    const outputs = stack?.new?.outputs;
+    return outputs && !JSON.stringify(outputs).includes(`"${SECRET_SIGNATURE}"`) ? outputs : undefined;
 }
 
 /** The engine's own count of resource operations (what `stack history` would record for the update). */
