@@ -17,6 +17,9 @@ import {
 } from "./support";
 
 const USER_TYPE = "pulumi-nodejs:dynamic/tenant-users:TenantUser";
+const SINGLE_ADD_ROUTE = "POST /v1/tenants/add-user";
+// The README's number, not the provider's constant: a test bounded by the code it checks cannot fail.
+const SINGLE_ADDS_UP_TO = 4;
 // A stream of creates the batcher must keep in few bulks: 200 at --parallel 200 on Zquence (the stream the
 // batcher was designed for), 100 on the others (the same code; the scale itself is measured by `npm run bench`).
 const COUNTS = { zquence: 200, geldstuck: 100, projects: 100 } as const;
@@ -51,12 +54,17 @@ for (const dialect of DIALECTS) {
             expect((await emu.control.requests(tenant.tenantId)).total).to.equal(0);
         });
 
-        it("creates every user in at most 3 bulk requests", async () => {
+        it("creates every user in at most 3 bulk requests, and at most 4 of them by single adds", async () => {
             const up = await stack.up({ parallel: COUNT });
             expect(up.changeSummary.create).to.equal(COUNT + 1);
             const requests = await emu.control.requests(tenant.tenantId);
-            expect(bulkRequests(requests), JSON.stringify(requests.byRoute)).to.be.within(1, 3);
-            expect(requests.total, JSON.stringify(requests.byRoute)).to.equal(bulkRequests(requests));
+            const routes = JSON.stringify(requests.byRoute);
+            // A batch of up to 4 users goes as single adds (README, Batching). A program that
+            // registers slowly (a loaded machine) can leave such a tail: seen once, 196 users in one bulk and 4 single adds.
+            const singles = requests.byRoute[SINGLE_ADD_ROUTE] ?? 0;
+            expect(bulkRequests(requests), routes).to.be.within(1, 3);
+            expect(singles, routes).to.be.at.most(SINGLE_ADDS_UP_TO);
+            expect(requests.total, routes).to.equal(bulkRequests(requests) + singles);
             const held = { users: await emu.control.users(tenant.tenantId) };
             expect(held.users.map((u: any) => u.email).sort()).to.deep.equal(users.map((u) => u.email).sort());
         });
