@@ -37,10 +37,14 @@ export async function malformedAnswers(opts: { size: number; kinds?: ("html" | "
         try {
             const { tenant, users } = await openTenant(b, "zquence", opts.size, "answer");
             const config = { ...tenant.config, "tenant-users:baseUrl": { value: `${proxy.url}/zquence` }, "tenant-users:maxAttempts": "2" };
-            const stack = await stackFor(b, ROSTER_PROGRAM, "rel-bad-answers", config, {
-                "users.json": users,
-                "options.json": { chunkSize: opts.size },
-            });
+            const stack = await stackFor(
+                b,
+                ROSTER_PROGRAM,
+                "rel-bad-answers",
+                config,
+                { "users.json": users, "options.json": { chunkSize: opts.size } },
+                { inline: true },
+            );
             const all: Record<string, { status: number; body: string }> = {
                 html: { status: 502, body: HTML_PAGE },
                 truncated: { status: 503, body: '{"error": {"code": "unavailable", "mess' },

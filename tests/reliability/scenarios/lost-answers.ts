@@ -184,11 +184,15 @@ export async function lostAnswers(opts: LostAnswersOptions): Promise<ScenarioRes
             const config = { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) };
             const stack =
                 opts.kind === "roster"
-                    ? await stackFor(b, ROSTER_PROGRAM, "rel-lost-roster", config, {
-                          "users.json": users,
-                          "options.json": { chunkSize, concurrency: 2 },
-                      })
-                    : await stackFor(b, TENANT_USERS_PROGRAM, "rel-lost-users", config, { "users.json": users });
+                    ? await stackFor(
+                          b,
+                          ROSTER_PROGRAM,
+                          "rel-lost-roster",
+                          config,
+                          { "users.json": users, "options.json": { chunkSize, concurrency: 2 } },
+                          { inline: true },
+                      )
+                    : await stackFor(b, TENANT_USERS_PROGRAM, "rel-lost-users", config, { "users.json": users }, { inline: true });
             await b.emu.control.addFault({
                 tenantId: tenant.tenantId,
                 seed: opts.seed ?? 16,
@@ -266,7 +270,7 @@ export async function fastPathCrash(opts: { size: number; parallel?: number; kil
                     "tenant-users:batchMaxWaitMs": "100",
                 },
                 { "users.json": users },
-                { PULUMI_SKIP_CHECKPOINTS: "true" },
+                { env: { PULUMI_SKIP_CHECKPOINTS: "true" } },
             );
             await b.emu.control.addFault({ tenantId: tenant.tenantId, latencyMs: 300 });
             const threshold = Math.max(1, Math.floor(opts.size * (opts.killAt ?? 0.3)));

@@ -118,7 +118,7 @@ export async function secretsAndIsolation(opts: { size?: number } = {}): Promise
                 "tenant-users:connections": { value: JSON.stringify(connections), secret: true },
             };
             const env = { GELDSTUCK_PUBLIC_KEY: gs.credentials.apiKey!, GELDSTUCK_SECRET_KEY: gs.credentials.apiSecret! };
-            const stack = await stackFor(b, MULTI_TENANT_PROGRAM, "rel-secrets", config, { "plan.json": plan }, env);
+            const stack = await stackFor(b, MULTI_TENANT_PROGRAM, "rel-secrets", config, { "plan.json": plan }, { env });
 
             r.ups++;
             const up = await attempt(() => stack.up({ debugLogs: true }));

@@ -131,17 +131,28 @@ export async function teardown(b: Bench): Promise<void> {
     await b.emu.close().catch(() => undefined);
 }
 
+export interface StackForOptions {
+    /** Extra environment for the CLI, the program and the provider process. */
+    env?: Record<string, string>;
+    /**
+     * Run the program inline (the Automation API's: same CLI, engine and provider process, no
+     * language host; measured 2.4 s of CPU less per up). Only for a scenario that never starts
+     * the CLI itself (`PulumiChild`, `pulumi()`) nor reads the program's own process.
+     */
+    inline?: boolean;
+}
+
 export async function stackFor(
     b: Bench,
     program: string,
     name: string,
     config: Record<string, any>,
     files: Record<string, unknown>,
-    env?: Record<string, string>,
+    opts: StackForOptions = {},
 ): Promise<TestStack> {
     const dir = writeProgram(program, name);
     for (const [file, value] of Object.entries(files)) writeJson(dir, file, value);
-    const stack = await TestStack.create({ workDir: dir, config, ...(env ? { env } : {}) });
+    const stack = await TestStack.create({ workDir: dir, config, env: opts.env, inline: opts.inline });
     b.stacks.push(stack);
     return stack;
 }

@@ -55,6 +55,7 @@ export async function stormRoster(opts: StormOptions): Promise<ScenarioResult> {
                 "rel-storm-roster",
                 { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
                 { "users.json": users, "options.json": { chunkSize, concurrency: opts.concurrency ?? 2 } },
+                { inline: true },
             );
             for (const f of stormFaults(tenant.tenantId, opts.seed ?? 7, opts.latencyMs ?? 200)) await b.emu.control.addFault(f);
             r.ups++;
@@ -92,6 +93,7 @@ export async function stormUsers(opts: StormOptions): Promise<ScenarioResult> {
                     "tenant-users:batchMaxWaitMs": "300",
                 },
                 { "users.json": users },
+                { inline: true },
             );
             // Seed 320 draws every fault kind within its first seven requests: a few batches meet them all.
             for (const f of stormFaults(tenant.tenantId, opts.seed ?? 320, opts.latencyMs ?? 200)) await b.emu.control.addFault(f);
@@ -138,6 +140,7 @@ export async function budgetRoster(opts: BudgetOptions): Promise<ScenarioResult>
                 "rel-budget",
                 { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
                 { "users.json": users, "options.json": { chunkSize, concurrency: 1 } },
+                { inline: true },
             );
             await b.emu.control.addFault({
                 tenantId: tenant.tenantId,
@@ -210,6 +213,7 @@ export async function budgetUsers(opts: { size: number; maxAttempts?: number }):
                 "rel-budget-users",
                 { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) },
                 { "users.json": users },
+                { inline: true },
             );
             await b.emu.control.addFault({ tenantId: tenant.tenantId, probabilities: { "drop-after-commit": 1 } });
             r.ups++;
