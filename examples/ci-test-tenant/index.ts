@@ -35,7 +35,8 @@ const users = [...personas, ...shoppers];
 const testUsers = new TenantUserRoster("test-users", { users });
 
 export const stack = pulumi.getStack();
-export const emails = users.map((u) => u.email);
+// Emails are personal data: secret in state, read with `pulumi stack output --show-secrets emails`.
+export const emails = pulumi.secret(users.map((u) => u.email));
 export const seeded = testUsers.userCount;
 // A later run against the same TEST data adopts what earlier runs created (the API has no delete).
 export const created = testUsers.createdCount;

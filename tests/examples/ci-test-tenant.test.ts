@@ -80,6 +80,13 @@ describe("examples/ci-test-tenant", function () {
             for (const secret of tenant.secrets) expect(state).to.not.include(secret);
         });
 
+        it("keeps every user's email out of the stack's state in plain text", async () => {
+            const state = JSON.stringify(await run.exportState());
+            const seeded = emailsOf(await emu.control.users(tenant.tenantId, "test"));
+            expect(seeded).to.have.length(SEEDED);
+            for (const email of seeded) expect(state).to.not.include(email);
+        });
+
         it("destroys the stack at the end of the run and leaves the TEST users in place", async () => {
             const destroy = await run.destroy();
             expect(destroy.changeSummary.delete).to.equal(2);
