@@ -1,7 +1,8 @@
 /**
- * End-to-end harness: runs a Pulumi program through the real CLI and language host (the Automation
- * API's LocalWorkspace drives the same `pulumi` binary a user runs) and returns the engine's
- * structured results. Every stack gets a fresh file backend, so tests never share state.
+ * End-to-end harness: runs a Pulumi program through the real CLI (the Automation API's
+ * LocalWorkspace drives the same `pulumi` binary a user runs), as a project through the language
+ * host or as an inline program, and returns the engine's structured results. Every stack gets a
+ * fresh file backend, so tests never share state.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -84,6 +85,8 @@ export class TestStack {
 
     static async create(opts: StackOptions): Promise<TestStack> {
         const toolchain = pulumiToolchain();
+        // exportState reads the fresh store's file: a store named in `env` would not be the one it reads.
+        if (opts.env?.PULUMI_BACKEND_URL) throw new Error("pass a state store as backendUrl, not in env");
         const backendDir = opts.backendUrl ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "tu-state-"));
         const envVars: Record<string, string> = {
             ...toolchain.env,
@@ -109,7 +112,7 @@ export class TestStack {
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
         // The Automation API ends each up with `stack output` twice (masked, then plain) and each
         // up, refresh and destroy with `stack history`: three CLI starts (each at least 0.4 s: `time pulumi version`) for what
-        // the harness takes from the engine's summary event and from one `stack output` (`outputs`).
+        // the harness takes from the engine's events (the summary, the stack's outputs) and, when an output is secret, from one `stack output`.
         // So `stack.stack.outputs()` answers `{}`: read a stack's outputs with `TestStack.outputs()`.
         stack.outputs = async () => ({});
         stack.info = async () => undefined;
@@ -144,13 +147,15 @@ export class TestStack {
     /**
      * The checkpoint as it lies in the state store, secrets encrypted, in the shape `pulumi stack
      * export` gives it. (The Automation API's exportStack passes --show-secrets: not what lands on
-     * disk.) A fresh `file://` store is read from its file: the same deployment, byte for byte, as
-     * the export's, without a CLI start (0.6 s); any other store through the CLI.
+     * disk.) A fresh `file://` store is read from its file: the deployment the export prints, equal
+     * once parsed (smoke.test.ts checks it), without a CLI start (0.6 s); any other store through the CLI.
      */
-    async exportState(): Promise<{ version: number; deployment: any }> {
-        if (!this.backendDir) return JSON.parse(await this.cli(["stack", "export"]));
+    async exportState(opts: { throughCli?: boolean } = {}): Promise<{ version: number; deployment: any }> {
+        if (!this.backendDir || opts.throughCli) return JSON.parse(await this.cli(["stack", "export"]));
         const stacks = path.join(this.backendDir, ".pulumi", "stacks");
-        const [project] = fs.readdirSync(stacks); // a fresh store holds this stack's project only
+        const projects = fs.readdirSync(stacks);
+        if (projects.length !== 1) throw new Error(`expected one project in ${stacks}, found: ${projects.join(", ") || "none"}`);
+        const [project] = projects;
         const { version, checkpoint } = JSON.parse(fs.readFileSync(path.join(stacks, project, `${this.stack.name}.json`), "utf8"));
         return { version, deployment: checkpoint.latest };
     }

@@ -45,7 +45,13 @@ describe("the end-to-end harness (smoke)", function () {
         expect(up.outputs!.commandOutput).to.equal("hello-from-command");
     });
 
-    it("changes nothing on a second up", async () => {
+    it("reads an up's outputs and the checkpoint as `pulumi stack output` and `pulumi stack export` give them", async () => {
+        const up = await stack.up(); // outputs without a secret: the harness takes them from the engine's events
+        expect(up.outputs).to.deep.equal(await stack.outputs());
+        expect(await stack.exportState()).to.deep.equal(await stack.exportState({ throughCli: true }));
+    });
+
+    it("changes nothing on a further up", async () => {
         const up = await stack.up();
         expect(up.changeSummary).to.deep.equal({ same: 3 });
     });

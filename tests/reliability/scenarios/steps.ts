@@ -132,7 +132,7 @@ export async function teardown(b: Bench): Promise<void> {
 }
 
 export interface StackForOptions {
-    /** Extra environment for the CLI, the program and the provider process. */
+    /** Extra environment for the CLI and the provider process, and for the program unless it runs inline. */
     env?: Record<string, string>;
     /**
      * Run the program inline (the Automation API's: same CLI, engine and provider process, no
