@@ -111,8 +111,9 @@ export class TestStack {
             : await LocalWorkspace.createOrSelectStack(args as LocalProgramArgs, wsOpts);
         if (opts.config) await stack.setAllConfig(toConfigMap(opts.config));
         // The Automation API ends each up with `stack output` twice (masked, then plain) and each
-        // up, refresh and destroy with `stack history`: three CLI starts (each at least 0.4 s: `time pulumi version`) for what
-        // the harness takes from the engine's events (the summary, the stack's outputs) and, when an output is secret, from one `stack output`.
+        // up, refresh and destroy with `stack history`: three CLI starts (each at least 0.4 s:
+        // `time pulumi version`) for what the harness takes from the engine's events (the summary,
+        // the stack's outputs) and, when an output is secret, from one `stack output`.
         // So `stack.stack.outputs()` answers `{}`: read a stack's outputs with `TestStack.outputs()`.
         stack.outputs = async () => ({});
         stack.info = async () => undefined;
