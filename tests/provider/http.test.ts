@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { ConnectionError } from "../../provider/errors";
 import { HttpClient, sharedHttpClient, closeSharedHttpClients } from "../../provider/http/client";
 import { recordingSleep, startScriptServer } from "./script-server";
@@ -190,5 +193,25 @@ describe("HttpClient", () => {
         expect(sharedHttpClient("http://127.0.0.1:9/zquence/")).to.equal(a);
         expect(sharedHttpClient("http://127.0.0.1:9/geldstuck")).to.not.equal(a);
         await closeSharedHttpClients();
+    });
+
+    it("loads undici only when a client sends its first request, not when the provider's runtime loads", async () => {
+        // A fresh process, as the dynamic provider's is: this worker has loaded undici already.
+        const dist = path.resolve(__dirname, "..", "..", "provider");
+        const script = `
+            const http = require("node:http");
+            const loaded = () => Object.keys(require.cache).some((f) => f.includes("/node_modules/undici/"));
+            require(${JSON.stringify(path.join(dist, "runtime", "index.js"))});
+            const { HttpClient } = require(${JSON.stringify(path.join(dist, "http", "client.js"))});
+            const server = http.createServer((q, r) => r.end("{}")).listen(0, "127.0.0.1", async () => {
+                const client = new HttpClient({ baseUrl: "http://127.0.0.1:" + server.address().port + "/zquence" });
+                const before = loaded();
+                await client.request({ method: "GET", path: "/ping" });
+                console.log(JSON.stringify({ before, after: loaded() }));
+                await client.close();
+                server.close();
+            });`;
+        const { stdout } = await promisify(execFile)(process.execPath, ["-e", script]);
+        expect(JSON.parse(stdout)).to.deep.equal({ before: false, after: true });
     });
 });
