@@ -23,6 +23,11 @@ export interface ErrorDetails {
     /** Values scrubbed from the message on top of the known key patterns. */
     secrets?: readonly (string | undefined)[];
     cause?: unknown;
+    /**
+     * An earlier attempt of the same call may have reached the vendor and its answer was lost, so the
+     * call may have been committed whatever this final answer says (a 429 or 409 after a dropped send).
+     */
+    afterLostAttempt?: boolean;
 }
 
 const KEY_PATTERNS: readonly RegExp[] = [
@@ -67,6 +72,8 @@ export abstract class TenantUsersError extends Error {
     declare readonly endpoint?: string;
     declare readonly attempts?: number;
     declare readonly vendorCode?: string;
+    /** See {@link ErrorDetails.afterLostAttempt}. */
+    declare readonly afterLostAttempt?: boolean;
 
     constructor(d: ErrorDetails) {
         super(redact(d.message, d.secrets) + facts(d), d.cause === undefined ? undefined : { cause: d.cause });
@@ -77,6 +84,7 @@ export abstract class TenantUsersError extends Error {
         if (d.endpoint !== undefined) this.endpoint = d.endpoint;
         if (d.attempts !== undefined) this.attempts = d.attempts;
         if (d.vendorCode !== undefined) this.vendorCode = redact(d.vendorCode, d.secrets);
+        if (d.afterLostAttempt) this.afterLostAttempt = true;
     }
 }
 

@@ -52,6 +52,7 @@ function details(res: HttpResponse, ctx: MapContext, message: string, vendorCode
     };
     if (res.requestId !== undefined) d.requestId = res.requestId;
     if (vendorCode !== undefined) d.vendorCode = vendorCode;
+    if (res.ambiguousRetry) d.afterLostAttempt = true;
     return d;
 }
 

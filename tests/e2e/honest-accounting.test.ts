@@ -51,6 +51,29 @@ describe("honest accounting through the CLI", function () {
         expect((await emu.control.users(tenant.tenantId)).length).to.equal(users.length);
     });
 
+    it("reports users present, never adopted, after a dropped send whose retry was answered 429 as the last attempt", async () => {
+        const tenant = await newTenant(emu, "geldstuck");
+        const users = makeUsers("geldstuck", 10, "limited");
+        const dir = writeProgram(ROSTER_PROGRAM, "accounting-limited");
+        writeJson(dir, "users.json", users);
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "2" } });
+        stacks.push(stack);
+        // The vendor commits the bulk and the answer is dropped; the one retry is refused with 429.
+        await emu.control.addFault({
+            tenantId: tenant.tenantId,
+            route: "POST /v1/tenants/add-user-bulk",
+            sequence: ["drop-after-commit", "429"],
+        });
+
+        const first = await stack.up({ expectFailure: true });
+        expect(first.text).to.match(/rate-limiting after 2 attempts/);
+        expect((await emu.control.users(tenant.tenantId)).length).to.equal(users.length);
+        await emu.control.clearFaults();
+
+        const out = (await stack.up()).outputs!;
+        expect(out).to.include({ adoptedCount: 0, createdCount: 0, presentCount: users.length });
+    });
+
     it("previews a warning naming both resources when a TenantUser and a roster declare one email in different case", async () => {
         const tenant = await newTenant(emu, "zquence");
         const stack = await TestStack.create({

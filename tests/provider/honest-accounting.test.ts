@@ -68,6 +68,35 @@ describe("honest accounting", function () {
         });
     });
 
+    describe("a call whose dropped send is followed by a 429 that ends its retries", () => {
+        // The vendor commits the first attempt and its answer is dropped; the second, answered 429, is the last of 2.
+        const droppedThenLimited = (tenant: Tenant) =>
+            emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/users", sequence: ["drop-after-commit", "429"] });
+
+        it("reports a roster's users present on the next up, never adopted", async () => {
+            const tenant = await newTenant(emu, "projects");
+            configure(tenant, { "tenant-users:maxAttempts": "2" });
+            await droppedThenLimited(tenant);
+            const rows = ["a", "b"].map((n) => ({ email: `${n}@example.com` }));
+            const checked = await tenantUserRoster.check({}, { users: pack({ rows }), label: "crm", chunkSize: 2, concurrency: 1 });
+            const first = await settle<any>(tenantUserRoster.create({ ...checked.inputs, __provider: "p" } as any));
+            expect(first.error?.message).to.match(/rate-limiting/);
+            const second = await tenantUserRoster.update("r", first.partial, checked.inputs as any);
+            expect(second.outs).to.include({ userCount: 2, createdCount: 0, adoptedCount: 0, presentCount: 2 });
+        });
+
+        it("records a TenantUser unsettled, so the next up settles it present, never adopted", async () => {
+            const tenant = await newTenant(emu, "projects");
+            configure(tenant, { "tenant-users:maxAttempts": "2" });
+            await droppedThenLimited(tenant);
+            const checked = await tenantUser.check({}, { email: "ada@example.com", idempotencyScope: "p/s/ada-limited" });
+            const first = await settle<any>(tenantUser.create({ ...checked.inputs, __provider: "p" } as any));
+            expect(first.partial?.status).to.equal("unsettled");
+            const second = await tenantUser.update("ada@example.com", first.partial, checked.inputs as any);
+            expect(second.outs!.status).to.equal("present");
+        });
+    });
+
     describe("a TenantUser whose single add's answer is lost after commit", () => {
         it("records it unsettled, then settles it as created when the vendor replays its Idempotency-Key", async () => {
             const tenant = await newTenant(emu, "zquence");
