@@ -5,7 +5,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configureFrom } from "./connections";
-import { scrubEmails } from "./log";
+import { scrubEmails, withoutEmails } from "./log";
 import * as roster from "./roster-controller";
 import * as user from "./user-controller";
 
@@ -15,8 +15,9 @@ export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
 
 /**
  * Every error a provider method throws leaves through here, with `tenant-users:logEmails` applied
- * to its message, its stack (the launcher prints `error.stack`) and its partial-state `reasons`:
- * whatever built the message, it cannot reveal more than the setting allows.
+ * to its message and its stack (the launcher prints `error.stack`): whatever built the message, it
+ * cannot reveal more than the setting allows. Partial-state `reasons` lose every email whatever the
+ * setting: the engine keeps them in state as the resource's `initErrors`, in plain text.
  */
 function scrubbingErrors<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return async (...args: A) => {
@@ -27,7 +28,7 @@ function scrubbingErrors<A extends unknown[], R>(method: (...args: A) => Promise
                 error.message = scrubEmails(error.message);
                 if (error.stack) error.stack = scrubEmails(error.stack);
                 const withReasons = error as Error & { reasons?: unknown };
-                if (Array.isArray(withReasons.reasons)) withReasons.reasons = withReasons.reasons.map((r) => scrubEmails(String(r)));
+                if (Array.isArray(withReasons.reasons)) withReasons.reasons = withReasons.reasons.map((r) => withoutEmails(String(r)));
             }
             throw error;
         }

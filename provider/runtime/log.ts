@@ -13,8 +13,11 @@ export function setEmailLogging(mode: EmailLogging): void {
     emailLogging = mode;
 }
 
-// Loose on purpose: anything that looks like an address in a message is treated as one.
-const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]]+@[^\s"'<>(),:;[\]]+\.[a-z0-9-]{2,}/gi;
+// An address as our own messages quote it (`email "…"`, from the schema's `show`), valid or not: a
+// mistyped address is personal data too, and may have no "@" or no top-level domain to be found by.
+const QUOTED_EMAIL = /\bemail "((?:[^"\\]|\\.)*)"/g;
+// Loose on purpose: anything around an "@" in a message is treated as an address, valid or not.
+const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]]+@[^\s"'<>(),:;[\]]+/g;
 
 /** `ada@example.com` → `a***@example.com`: enough to tell users apart in a review, not to mail them. */
 export function maskEmail(email: string): string {
@@ -28,8 +31,31 @@ export function maskEmail(email: string): string {
  * message built anywhere cannot reveal more than the setting allows.
  */
 export function scrubEmails(text: string): string {
-    if (emailLogging === "full") return text;
-    return text.replace(EMAIL_IN_TEXT, (e) => (emailLogging === "masked" ? maskEmail(e) : "<email>"));
+    return scrubAs(emailLogging, text);
+}
+
+/**
+ * No email at all, whatever `logEmails` says: for text the engine stores in state in plain text
+ * (a partial-state reason, kept as the resource's `initErrors`), where emails must not be.
+ */
+export function withoutEmails(text: string): string {
+    return scrubAs("count", text);
+}
+
+function scrubAs(mode: EmailLogging, text: string): string {
+    if (mode === "full") return text;
+    const hide = (e: string) => (mode === "masked" ? maskEmail(e) : "<email>");
+    return text
+        .replace(QUOTED_EMAIL, (_, quoted: string) => `email ${JSON.stringify(hide(unquote(quoted)))}`)
+        .replace(EMAIL_IN_TEXT, (e) => (e.includes("***@") ? e : hide(e)));
+}
+
+function unquote(quoted: string): string {
+    try {
+        return JSON.parse(`"${quoted}"`) as string;
+    } catch {
+        return quoted;
+    }
 }
 
 /** `: a, b and 3 more` naming users in a message, or nothing when `logEmails` is `count` (the caller gives the number). */

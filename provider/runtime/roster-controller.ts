@@ -22,7 +22,7 @@ import {
 import { type NormalizedUser, validateRoster } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
-import { Coalescer, info, listSome, naming, scrubEmails, warn } from "./log";
+import { Coalescer, info, listSome, naming, scrubEmails, warn, withoutEmails } from "./log";
 import { settledKind } from "./outcomes";
 import { personalDigest, targetOf } from "./target";
 import { UNKNOWN } from "./unknown";
@@ -226,7 +226,8 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         // step with `reasons`; the next `up` sends only what is still missing.
         const done = recorded.filter((r) => r[4] !== "u").length - p.keep.length;
         const lost = recorded.filter((r) => r[4] === "u").length;
-        // The reason is stored in state and printed: scrubbed like any error (credentials, and emails per logEmails).
+        // Printed, and stored in state as the reason: scrubbed of credentials, and of emails per logEmails
+        // (the reason, kept in state in plain text, of every email).
         const why = scrubEmails(redact(result.error.message, credentialValues(live.connection)));
         const message =
             `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${why}. ` +
@@ -235,7 +236,7 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         throw Object.assign(new Error(message), {
             id,
             properties: { ...outs, complete: false, __provider: inputs.__provider },
-            reasons: [message],
+            reasons: [withoutEmails(message)], // kept in state in plain text
         });
     }
     return outs;

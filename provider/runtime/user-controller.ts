@@ -12,7 +12,7 @@ import { failedOutcomeError } from "../dialects";
 import { type NormalizedUser, validateUser } from "../schema";
 import { DEFAULT_CONNECTION } from "./config";
 import { announceCreate, checkConnection, checkOwnership, liveConnection, targetMoved } from "./connections";
-import { Coalescer, naming, scrubEmails, warn } from "./log";
+import { Coalescer, naming, scrubEmails, warn, withoutEmails } from "./log";
 import { mayHaveLanded, settledKind } from "./outcomes";
 import { personalDigest, targetOf } from "./target";
 import { UNKNOWN } from "./unknown";
@@ -139,7 +139,7 @@ async function addUser(inputs: UserInputs & { __provider?: string }, wasUnsettle
         if (error instanceof Error) error.message = scrubEmails(error.message);
         if (!mayHaveLanded(error)) throw error;
         const message =
-            `TenantUser ${user.email}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
+            `TenantUser ${resourceName(inputs.idempotencyScope)}: the vendor's answer was lost, so the user may exist (${(error as Error).message}). ` +
             `State records it as unsettled; run \`pulumi up\` again to settle it.`;
         const properties = {
             ...outputsFor(inputs, user, { email: user.email, kind: "present" }, live.connection),
@@ -149,7 +149,7 @@ async function addUser(inputs: UserInputs & { __provider?: string }, wasUnsettle
         throw Object.assign(new Error(scrubEmails(message)), {
             id: userResourceId(inputs.connection, user.email),
             properties,
-            reasons: [scrubEmails(message)],
+            reasons: [withoutEmails(message)], // kept in state in plain text
         });
     }
     if (outcome.kind === "failed") {

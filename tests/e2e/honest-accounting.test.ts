@@ -3,7 +3,7 @@
  * preview says when two resources declare one person.
  */
 import { expect } from "chai";
-import { TestStack, writeProgram } from "../harness/pulumi";
+import { resourcesOfType, TestStack, writeProgram } from "../harness/pulumi";
 import { makeUsers, newTenant, ROSTER_PROGRAM, type RunningEmulator, runEmulator, writeJson } from "./support";
 
 const TWO_OWNERS_PROGRAM = `
@@ -72,6 +72,22 @@ describe("honest accounting through the CLI", function () {
 
         const out = (await stack.up()).outputs!;
         expect(out).to.include({ adoptedCount: 0, createdCount: 0, presentCount: users.length });
+    });
+
+    it("keeps a TenantUser's email out of state when its answer was lost, naming the resource in the reason instead", async () => {
+        const tenant = await newTenant(emu, "zquence");
+        const program = `import { TenantUser } from "pulumi-tenant-users";\nnew TenantUser("ada", { email: "ada.lost@example.com" });\n`;
+        const dir = writeProgram(program, "accounting-reason");
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
+        stacks.push(stack);
+        await emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user", sequence: ["drop-after-commit"] });
+
+        await stack.up({ expectFailure: true });
+        const state = await stack.exportState();
+        const user = resourcesOfType(state, "TenantUser")[0];
+        expect(user.initErrors, "the partial-state reason, kept in state").to.have.length(1);
+        expect(user.initErrors[0]).to.include("TenantUser ada:");
+        expect(JSON.stringify(state)).to.not.include("ada.lost@");
     });
 
     it("previews a warning naming both resources when a TenantUser and a roster declare one email in different case", async () => {

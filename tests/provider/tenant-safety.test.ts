@@ -6,8 +6,9 @@
 import { expect } from "chai";
 import { parseSettings } from "../../provider/runtime/config";
 import { checkConnection, configureFrom } from "../../provider/runtime/connections";
-import { maskEmail, scrubEmails, setEmailLogging } from "../../provider/runtime/log";
+import { maskEmail, scrubEmails, setEmailLogging, withoutEmails } from "../../provider/runtime/log";
 import { pack } from "../../provider/roster-codec";
+import { checkUser } from "../../provider/schema/user";
 import * as roster from "../../provider/runtime/roster-controller";
 import * as user from "../../provider/runtime/user-controller";
 import { targetOf } from "../../provider/runtime/target";
@@ -298,6 +299,27 @@ describe("emails in messages", () => {
     it("leaves no email in a message when logEmails is count", () => {
         setEmailLogging("count");
         expect(scrubEmails('row 3: email "ada@example.com" is taken')).to.not.include("ada");
+    });
+
+    it("leaves no mistyped email in the schema's own messages when logEmails is count", () => {
+        setEmailLogging("count");
+        const messages = ["ada.lovelace@gmail", "grace.hopper@navy.m", "alan turing@gchq.gov.uk", "ada.lovelace.gmail.com"].map((email) =>
+            checkUser({ email }, "zquence")
+                .problems.map((p) => scrubEmails(p.reason))
+                .join(" "),
+        );
+        for (const [i, name] of ["lovelace", "hopper", "turing", "lovelace"].entries()) expect(messages[i]).to.not.include(name);
+    });
+
+    it("masks a mistyped email quoted in a message to its first letter when logEmails is masked", () => {
+        setEmailLogging("masked");
+        expect(scrubEmails('row 1: email "ada.lovelace@gmail" is not a valid email address')).to.equal(
+            'row 1: email "a***@gmail" is not a valid email address',
+        );
+    });
+
+    it("leaves no email in text kept in state, even when logEmails is full", () => {
+        expect(withoutEmails('TenantUser x: email "ada.lovelace@gmail", then ada@example.com')).to.not.match(/ada/);
     });
 
     it("refuses an unknown logEmails value, naming the choices", () => {
