@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { readUsersCsv } from "../../provider/schema/csv";
 import type { RosterUser } from "../../provider/resources/roster";
+import { EMAIL_LOGGING, type EmailLogging } from "../../provider/runtime/config";
 
 export const DIALECTS = ["zquence", "geldstuck", "projects"] as const;
 export type FleetDialect = (typeof DIALECTS)[number];
@@ -51,6 +52,7 @@ const tenant = z.strictObject({
         .strictObject({
             maxAttempts: z.int().positive().optional(),
             requestTimeoutMs: z.int().positive().optional(),
+            logEmails: z.enum(EMAIL_LOGGING, { error: `must be one of ${EMAIL_LOGGING.join(", ")}` }).optional(),
         })
         .optional(),
 });
@@ -68,7 +70,7 @@ export interface FleetTenant {
     /** The credential values (secrets: never print them). */
     credentials: Partial<Record<CredentialKey, string>>;
     users: RosterUser[];
-    settings: { maxAttempts?: number; requestTimeoutMs?: number };
+    settings: { maxAttempts?: number; requestTimeoutMs?: number; logEmails?: EmailLogging };
 }
 
 /** One thing wrong with the file, located by tenant and field. */

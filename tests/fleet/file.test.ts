@@ -152,6 +152,18 @@ describe("the fleet file", () => {
         });
     });
 
+    it("turns a logEmails setting into the stack's tenant-users:logEmails", () => {
+        const [t] = parse([zquence({ settings: { logEmails: "count" } })]);
+        expect(stackConfig(t)["tenant-users:logEmails"]).to.deep.equal({ value: "count" });
+    });
+
+    it("refuses a logEmails setting other than full, masked or count, naming the tenant and field", () => {
+        const p = problems([zquence({ settings: { logEmails: "none" } })]);
+        expect(p).to.have.length(1);
+        expect(p[0]).to.include({ tenant: "acme", field: "settings.logEmails" });
+        expect(p[0].message).to.include("full, masked, count");
+    });
+
     it("hands credentials over as the provider's environment variables of the dialect", () => {
         const [t] = parse([zquence()]);
         expect(credentialEnv(t)).to.deep.equal({ ZQUENCE_PUBLIC_KEY: "zq_pk_test", ZQUENCE_SECRET_KEY: "zq_sk_test" });

@@ -92,7 +92,12 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
     });
 
     /** A fleet file of one Zquence tenant whose credentials are the given values, read from the environment. */
-    function oneTenant(name: string, apiKey: string, apiSecret: string): { file: string; env: Record<string, string> } {
+    function oneTenant(
+        name: string,
+        apiKey: string,
+        apiSecret: string,
+        extra: Record<string, unknown> = {},
+    ): { file: string; env: Record<string, string> } {
         const file = path.join(dir, `${name}.yaml`);
         fs.writeFileSync(
             file,
@@ -105,6 +110,7 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
                         credentials: { apiKey: "env:FLEET_SEC_KEY", apiSecret: "env:FLEET_SEC_SECRET" },
                         users: [{ email: `ada@${name}.example.com` }],
                         settings: { maxAttempts: 1 },
+                        ...extra,
                     },
                 ],
             }),
@@ -165,6 +171,24 @@ describe("tenant-users fleet keeps its secrets and the package to itself", funct
         expect(table.stdout).to.include("leaky-1: setting the stack's config failed: cannot config set-all");
         expect(json.results[0]).to.include({ tenant: "leaky-1", result: "failed" });
         expect(json.results[0].error).to.match(/^setting the stack's config failed: cannot config set-all .*\*\*\*/);
+    });
+
+    it("prints no user's email in the table or in --json when the file sets logEmails to count", async () => {
+        // One person twice with different names: the roster's check fails, naming the row and (by default) the email.
+        const users = [
+            { email: "ada.lovelace@example.com", name: "Ada" },
+            { email: "ada.lovelace@example.com", name: "Ada L" },
+        ];
+        const fleet = oneTenant("quiet-1", plainSecret(), plainSecret(), { users, settings: { maxAttempts: 1, logEmails: "count" } });
+        const env = { ...fleet.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: "fleet-test-passphrase" };
+        const json = await runCli(["fleet", "up", "--file", fleet.file, "--json"], env);
+        const table = await runCli(["fleet", "up", "--file", fleet.file], env);
+        expect(json.results[0], json.stderr).to.include({ tenant: "quiet-1", result: "failed" });
+        expect(json.results[0].error).to.match(/row 2: email "<email>" also appears in row 1/);
+        for (const run of [json, table]) {
+            expect(run.code, run.stderr).to.equal(1);
+            expect(run.stdout + run.stderr).not.to.include("lovelace");
+        }
     });
 
     it("exits 2 before touching a stack when a shared store has no passphrase or secrets provider", async () => {
