@@ -54,6 +54,33 @@ describe("tenant safety through the CLI", function () {
         expect((await emu.control.requests(live.tenantId)).total).to.equal(0);
     });
 
+    it("fails preview of a named connection whose key is plain text in the stack's file beside another connection's secret key", async () => {
+        const [acme, globex] = [await newTenant(emu, "projects"), await newTenant(emu, "projects")];
+        const key = (t: typeof acme) => t.config["tenant-users:secretKey"]!.value;
+        const stack = await stackOf(
+            ROSTER_PROGRAM,
+            "safety-mixed",
+            { "users.json": [{ email: "ada@example.com" }], "options.json": { connection: "globex" } },
+            {},
+        );
+        // As `pulumi config set --path`, one leaf with --secret and one without: Pulumi marks the whole object secret.
+        await stack.stack.setAllConfig(
+            {
+                "tenant-users:connections.acme.dialect": { value: "projects" },
+                "tenant-users:connections.acme.baseUrl": { value: acme.baseUrl },
+                "tenant-users:connections.acme.secretKey": { value: key(acme), secret: true },
+                "tenant-users:connections.globex.dialect": { value: "projects" },
+                "tenant-users:connections.globex.baseUrl": { value: globex.baseUrl },
+                "tenant-users:connections.globex.secretKey": { value: key(globex) },
+            },
+            true,
+        );
+        const preview = await stack.preview({ expectFailure: true });
+        expect(preview.text).to.include("tenant-users:connections.globex.secretKey is set in plain text");
+        expect(preview.text).to.not.include(key(globex));
+        expect((await emu.control.requests(globex.tenantId)).total).to.equal(0);
+    });
+
     it("refuses to move a roster's connection from TEST to LIVE until that LIVE target is accepted, then adds every user to LIVE", async () => {
         const tenant = await newTenant(emu, "projects");
         const users = [{ email: "ada@example.com" }, { email: "bob@example.com" }];
