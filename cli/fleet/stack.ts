@@ -32,7 +32,10 @@ export interface TenantResult {
     /** `<project>/<stack>`. */
     stack: string;
     result: "succeeded" | "failed";
-    /** Users created by this run (the roster's `createdEmails` when it changed, else 0). */
+    /**
+     * Users created by this run: the roster's `createdEmails` when it changed, else 0; the growth of
+     * its `createdCount` when this run failed partway, or when the list also holds such a run's users.
+     */
     created: number;
     /** Users the vendor already had, adopted by this run. */
     adopted: number;
@@ -242,6 +245,9 @@ export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<Tena
         const d = e.diagnosticEvent;
         if (d && d.severity === "error") diagnostics.push(d.message.replace(ANSI, "").trim());
         const step = e.resOutputsEvent?.metadata;
+        // A roster step that fails partway reports its partial state (what landed) with its failure.
+        const failed = e.resOpFailedEvent?.metadata;
+        if (failed && /TenantUserRoster$/.test(failed.type)) roster = failed;
         if (step && /TenantUserRoster$/.test(step.type)) roster = step;
         if (step && step.type === "pulumi:pulumi:Stack") stackOutputs = step.new?.outputs ?? {};
         if (e.summaryEvent) result.changes = e.summaryEvent.resourceChanges;
@@ -283,12 +289,16 @@ export async function runTenant(t: FleetTenant, ctx: StackContext): Promise<Tena
                 ? `still locked after waiting ${ctx.lockTimeoutMs / 1000}s: ${errorText(err, [])}`
                 : errorText(err, diagnostics));
     } finally {
-        // The roster's step may have finished even when the run did not (a cancel waits for it).
-        // createdEmails and failed describe the last up that sent anything: this run's only if the roster changed.
+        // The roster's step may have finished even when the run did not (a cancel waits for it), or
+        // failed partway with what landed recorded. createdEmails and failed describe the last up
+        // that sent anything: this run's only if the roster changed, and after a run that failed
+        // partway they also list what that run created (already counted by it), so then the growth counts.
         if (ctx.operation === "up" && roster && roster.op !== "same") {
             const grown = (key: string) => Math.max(0, Number(roster!.new?.outputs?.[key] ?? 0) - Number(roster!.old?.outputs?.[key] ?? 0));
-            // The stack's outputs come last, so a cancelled run has only the roster's counts.
-            result.created = stackOutputs.lastCreated === undefined ? grown("createdCount") : Number(stackOutputs.lastCreated);
+            const afterPartialRun = roster.old?.outputs?.complete === false;
+            // The stack's outputs come last, so a cancelled or failed run has only the roster's counts.
+            result.created =
+                stackOutputs.lastCreated === undefined || afterPartialRun ? grown("createdCount") : Number(stackOutputs.lastCreated);
             result.failed = Number(stackOutputs.lastFailed ?? 0);
             result.adopted = grown("adoptedCount");
         }

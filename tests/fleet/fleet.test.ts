@@ -166,6 +166,48 @@ describe("tenant-users fleet on a shared PostgreSQL state store", function () {
         });
     });
 
+    describe("a tenant whose run fails partway", () => {
+        let fleet: FleetFixture;
+        let held: { afterFailure: number; afterRetry: number };
+        let runs: Awaited<ReturnType<typeof runCli>>[];
+
+        before(async () => {
+            // 1,500 users are two projects bulks (1,000 and 500): one lands, the other fails for good.
+            fleet = await createFleet({
+                control,
+                emulatorUrl: emulator.url,
+                dir,
+                prefix: "partway",
+                count: 1,
+                usersPerTenant: 1500,
+                dialects: ["projects"],
+                extra: () => ({ settings: { maxAttempts: 1 } }),
+            });
+            const t = fleet.tenants[0];
+            await control.addFault({ tenantId: t.tenantId, route: "POST /v1/users", sequence: ["ok", "500"] });
+            const args = ["fleet", "up", "--file", fleet.file, "--json"];
+            const env = { ...storeEnv, ...fleet.env };
+            runs = [await runCli(args, env)];
+            const afterFailure = (await heldEmails(control, t)).length;
+            await control.clearFaults();
+            runs.push(await runCli(args, env));
+            held = { afterFailure, afterRetry: (await heldEmails(control, t)).length };
+        });
+
+        it("counts the users of the chunk that landed, though the run failed", () => {
+            expect(runs[0].code, runs[0].stderr).to.equal(1);
+            expect(runs[0].results[0].result).to.equal("failed");
+            expect([500, 1000]).to.include(held.afterFailure);
+            expect(runs[0].results[0]).to.include({ created: held.afterFailure, adopted: 0 });
+        });
+
+        it("counts on the next run only the users that run created", () => {
+            expect(runs[1].code, runs[1].stderr).to.equal(0);
+            expect(held.afterRetry).to.equal(1500);
+            expect(runs[1].results[0]).to.include({ result: "succeeded", created: 1500 - held.afterFailure, adopted: 0 });
+        });
+    });
+
     describe("a runner stopped by SIGTERM, as when a CI job is cancelled", () => {
         let fleet: FleetFixture;
         let stopped: Awaited<ReturnType<typeof runCli>>;

@@ -38,6 +38,8 @@ export interface FleetSpec {
     usersPerTenant: number;
     /** Extra fields for tenant i (e.g. `settings`). */
     extra?(i: number, dialect: Dialect): Record<string, unknown>;
+    /** The dialects tenants cycle through. @default all three */
+    dialects?: readonly Dialect[];
 }
 
 function userRow(dialect: Dialect, tenant: string, j: number) {
@@ -56,7 +58,8 @@ export async function createFleet(spec: FleetSpec): Promise<FleetFixture> {
     const tenants: FleetTenantFixture[] = [];
     const entries: Record<string, unknown>[] = [];
     for (let i = 0; i < spec.count; i++) {
-        const dialect = DIALECTS[i % DIALECTS.length];
+        const dialects = spec.dialects ?? DIALECTS;
+        const dialect = dialects[i % dialects.length]!;
         const name = `${spec.prefix}-${i + 1}`;
         const created = await spec.control.createTenant(dialect);
         const values: Record<string, string> =
