@@ -199,6 +199,11 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
             }),
         (lost) => recorded.push(...lost.map((u): RecordedUser => [u.email, u.name ?? null, u.phone ?? null, u.country ?? null, "u", null])),
     );
+    // An unsettled user this run did not settle (its resend was refused, or never sent after another
+    // chunk failed) stays unsettled: the earlier add may have landed, so it can never become adopted.
+    const inRecord = new Set(recorded.map((r) => r[0]));
+    const stillUnsettled = [...p.unsettled.values()].filter((r) => !inRecord.has(r[0]));
+    recorded.push(...stillUnsettled);
     // The lists trigger downstream automation: an update that sends nothing keeps the last run's
     // lists (so nothing re-runs), and a run after a failed one also reports what that one settled.
     const carry = olds !== undefined && (p.add.length === 0 || olds.complete === false);
@@ -225,13 +230,14 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         // Partial progress: the engine records `properties` as this resource's state and fails the
         // step with `reasons`; the next `up` sends only what is still missing.
         const done = recorded.filter((r) => r[4] !== "u").length - p.keep.length;
-        const lost = recorded.filter((r) => r[4] === "u").length;
+        const lost = recorded.filter((r) => r[4] === "u").length - stillUnsettled.length;
         // Printed, and stored in state as the reason: scrubbed of credentials, and of emails per logEmails
         // (the reason, kept in state in plain text, of every email).
         const why = scrubEmails(redact(result.error.message, credentialValues(live.connection)));
         const message =
             `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${why}. ` +
             (lost ? `The answer for ${lost} users was lost, so they may exist: they are recorded as unsettled and sent again. ` : "") +
+            (stillUnsettled.length ? `${stillUnsettled.length} users unsettled by an earlier run stay unsettled. ` : "") +
             `What was sent is recorded; run \`pulumi up\` again to send the rest.`;
         throw Object.assign(new Error(message), {
             id,

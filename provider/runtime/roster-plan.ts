@@ -14,8 +14,8 @@ export interface Plan {
     forget: string[];
     ignored: string[];
     desired: DesiredUsers;
-    /** Emails among `add` whose earlier add lost its answer. */
-    unsettled: Set<string>;
+    /** Users among `add` whose earlier add lost its answer, with their unsettled records. */
+    unsettled: Map<string, RecordedUser>;
 }
 
 export function plan(recordedPacked: Packed<RecordedUser[]> | undefined, desiredPacked: Packed<DesiredUsers>): Plan {
@@ -26,12 +26,12 @@ export function plan(recordedPacked: Packed<RecordedUser[]> | undefined, desired
     const add: NormalizedUser[] = [];
     const keep: RecordedUser[] = [];
     const ignored: string[] = [];
-    const unsettled = new Set<string>();
+    const unsettled = new Map<string, RecordedUser>();
     for (const u of desired.users) {
         const r = byEmail.get(u.email);
         if (!r || r[4] === "u") {
             add.push(u);
-            if (r) unsettled.add(u.email);
+            if (r) unsettled.set(u.email, r);
             continue;
         }
         keep.push(r);

@@ -74,6 +74,24 @@ describe("honest accounting through the CLI", function () {
         expect(out).to.include({ adoptedCount: 0, createdCount: 0, presentCount: users.length });
     });
 
+    it("reports users present, never adopted, when the up after a lost answer was refused 429 before settling them", async () => {
+        const tenant = await newTenant(emu, "geldstuck");
+        const users = makeUsers("geldstuck", 10, "refused");
+        const dir = writeProgram(ROSTER_PROGRAM, "accounting-refused");
+        writeJson(dir, "users.json", users);
+        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
+        stacks.push(stack);
+        const fault = (outcome: "drop-after-commit" | "429") =>
+            emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", sequence: [outcome] });
+
+        await fault("drop-after-commit");
+        expect((await stack.up({ expectFailure: true })).text).to.match(/answer for 10 users was lost/);
+        await fault("429");
+        expect((await stack.up({ expectFailure: true })).text).to.match(/10 users unsettled by an earlier run stay unsettled/);
+        const out = (await stack.up()).outputs!;
+        expect(out).to.include({ adoptedCount: 0, createdCount: 0, presentCount: users.length });
+    });
+
     it("keeps a TenantUser's email out of state when its answer was lost, naming the resource in the reason instead", async () => {
         const tenant = await newTenant(emu, "zquence");
         const program = `import { TenantUser } from "pulumi-tenant-users";\nnew TenantUser("ada", { email: "ada.lost@example.com" });\n`;

@@ -68,6 +68,24 @@ describe("honest accounting", function () {
         });
     });
 
+    describe("a roster whose unsettled users' resend is refused", () => {
+        it("keeps them unsettled, so a later up reports them present, never adopted", async () => {
+            const tenant = await newTenant(emu, "projects");
+            configure(tenant);
+            const rows = ["a", "b"].map((n) => ({ email: `${n}@example.com` }));
+            const checked = await tenantUserRoster.check({}, { users: pack({ rows }), label: "crm", chunkSize: 2, concurrency: 1 });
+            const fault = (outcome: "drop-after-commit" | "429") =>
+                emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/users", sequence: [outcome] });
+            await fault("drop-after-commit");
+            const lost = await settle<any>(tenantUserRoster.create({ ...checked.inputs, __provider: "p" } as any));
+            await fault("429"); // the resend is refused: nothing new is known about these users
+            const refused = await settle<any>(tenantUserRoster.update("r", lost.partial, checked.inputs as any));
+            expect(refused.error?.message).to.match(/2 users unsettled by an earlier run stay unsettled/);
+            const third = await tenantUserRoster.update("r", refused.partial, checked.inputs as any);
+            expect(third.outs).to.include({ userCount: 2, createdCount: 0, adoptedCount: 0, presentCount: 2 });
+        });
+    });
+
     describe("a call whose dropped send is followed by a 429 that ends its retries", () => {
         // The vendor commits the first attempt and its answer is dropped; the second, answered 429, is the last of 2.
         const droppedThenLimited = (tenant: Tenant) =>
