@@ -16,8 +16,9 @@ export function setEmailLogging(mode: EmailLogging): void {
 // An address as our own messages quote it (`email "…"`, from the schema's `show`), valid or not: a
 // mistyped address is personal data too, and may have no "@" or no top-level domain to be found by.
 const QUOTED_EMAIL = /\bemail "((?:[^"\\]|\\.)*)"/g;
-// Loose on purpose: anything around an "@" in a message is treated as an address, valid or not.
-const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]]+@[^\s"'<>(),:;[\]]+/g;
+// Loose on purpose: anything around an "@" in a message is treated as an address, valid or not;
+// but not a path segment (`node_modules/@pulumi/…` in a stack) or a version (`package@1.4.0`).
+const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]/]+@(?![\d.]+(?![^\s"'<>(),:;[\]]))[^\s"'<>(),:;[\]]+/g;
 
 /** `ada@example.com` → `a***@example.com`: enough to tell users apart in a review, not to mail them. */
 export function maskEmail(email: string): string {
@@ -45,9 +46,7 @@ export function withoutEmails(text: string): string {
 function scrubAs(mode: EmailLogging, text: string): string {
     if (mode === "full") return text;
     const hide = (e: string) => (mode === "masked" ? maskEmail(e) : "<email>");
-    return text
-        .replace(QUOTED_EMAIL, (_, quoted: string) => `email ${JSON.stringify(hide(unquote(quoted)))}`)
-        .replace(EMAIL_IN_TEXT, (e) => (e.includes("***@") ? e : hide(e)));
+    return text.replace(QUOTED_EMAIL, (_, quoted: string) => `email ${JSON.stringify(hide(unquote(quoted)))}`).replace(EMAIL_IN_TEXT, hide); // masking a masked address changes nothing
 }
 
 function unquote(quoted: string): string {

@@ -318,6 +318,22 @@ describe("emails in messages", () => {
         );
     });
 
+    it("hides an address whose local part holds *** like a masked one, when logEmails is count", () => {
+        setEmailLogging("count");
+        expect(scrubEmails("added john***@example.com")).to.equal("added <email>");
+    });
+
+    it("leaves a package version and a stack's node_modules path as they are when logEmails is count", () => {
+        setEmailLogging("count");
+        const text = "pulumi-tenant-users@1.4.0 at /app/node_modules/@pulumi/pulumi/index.js:12:3";
+        expect(scrubEmails(text)).to.equal(text);
+    });
+
+    it("leaves no masked address in text kept in state", () => {
+        setEmailLogging("masked");
+        expect(withoutEmails(scrubEmails("TenantUser x: ada@example.com"))).to.equal("TenantUser x: <email>");
+    });
+
     it("leaves no email in text kept in state, even when logEmails is full", () => {
         expect(withoutEmails('TenantUser x: email "ada.lovelace@gmail", then ada@example.com')).to.not.match(/ada/);
     });
