@@ -91,7 +91,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
         secret: false,
         default: "`full`",
         meaning:
-            "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read.",
+            "How preview, progress lines and errors name users: `full` (the email), `masked` (`a***@example.com`) or `count` (numbers only), for CI logs others can read; `masked` and `count` also hide the names and phone numbers that messages quote.",
     },
     {
         key: "strictOwnership",

@@ -13,9 +13,10 @@ export function setEmailLogging(mode: EmailLogging): void {
     emailLogging = mode;
 }
 
-// An address as our own messages quote it (`email "…"`, from the schema's `show`), valid or not: a
-// mistyped address is personal data too, and may have no "@" or no top-level domain to be found by.
-const QUOTED_EMAIL = /\bemail "((?:[^"\\]|\\.)*)"/g;
+// A value as our own messages quote it (`email "…"`, `name "…" vs "…"`, from the schema's `show`),
+// valid or not: a mistyped address is personal data too, and may have no "@" to be found by; names
+// and phone numbers have no shape to be found by at all.
+const QUOTED_PERSONAL = /\b(email|name|phone) "((?:[^"\\]|\\.)*)"(?: vs "((?:[^"\\]|\\.)*)")?/g;
 // Loose on purpose: anything around an "@" in a message is treated as an address, valid or not;
 // but not a path segment (`node_modules/@pulumi/…` in a stack) or a version (`package@1.4.0`).
 const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]/]+@(?![\d.]+(?![^\s"'<>(),:;[\]]))[^\s"'<>(),:;[\]]+/g;
@@ -28,7 +29,8 @@ export function maskEmail(email: string): string {
 
 /**
  * Every email in `text` as `tenant-users:logEmails` says: unchanged (`full`), masked, or replaced by
- * `<email>` (`count`). Applied to every message, warning and error the provider sends out, so a
+ * `<email>` (`count`); with `masked` or `count`, names and phone numbers our messages quote become
+ * `<name>` and `<phone>`. Applied to every message, warning and error the provider sends out, so a
  * message built anywhere cannot reveal more than the setting allows.
  */
 export function scrubEmails(text: string): string {
@@ -46,7 +48,11 @@ export function withoutEmails(text: string): string {
 function scrubAs(mode: EmailLogging, text: string): string {
     if (mode === "full") return text;
     const hide = (e: string) => (mode === "masked" ? maskEmail(e) : "<email>");
-    return text.replace(QUOTED_EMAIL, (_, quoted: string) => `email ${JSON.stringify(hide(unquote(quoted)))}`).replace(EMAIL_IN_TEXT, hide); // masking a masked address changes nothing
+    const hideQuoted = (field: string, quoted: string) => JSON.stringify(field === "email" ? hide(unquote(quoted)) : `<${field}>`);
+    const quoted = (_: string, field: string, first: string, second: string | undefined) =>
+        `${field} ${hideQuoted(field, first)}${second === undefined ? "" : ` vs ${hideQuoted(field, second)}`}`;
+    // Masking a masked address changes nothing, so text scrubbed twice is safe.
+    return text.replace(QUOTED_PERSONAL, quoted).replace(EMAIL_IN_TEXT, hide);
 }
 
 function unquote(quoted: string): string {

@@ -98,7 +98,8 @@ export async function diff(_id: string, olds: UserOutputs, news: UserInputs): Pr
         const ignored = MUTABLE_FIELDS.filter((f) => news[f] !== undefined && news[f] !== UNKNOWN && news[f] !== olds[f]);
         if (ignored.length > 0) {
             await warn(
-                `TenantUser ${olds.email}: ${ignored.map((f) => `${f} ${JSON.stringify(olds[f] ?? null)} → ${JSON.stringify(news[f])}`).join(", ")} ` +
+                // The fields, not their values: name, phone and country are personal data, secret in state.
+                `TenantUser ${resourceName(news.idempotencyScope)}: ${ignored.join(", ")} changed but ` +
                     `cannot be applied: the ${olds.dialect} API has no update endpoint, so the vendor keeps ${ignored.length > 1 ? "them" : "it"} and so does state. ` +
                     `Change it at the vendor, or change the email to create a new user.`,
             );

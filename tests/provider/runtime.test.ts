@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -105,6 +106,36 @@ describe("TenantUser check", () => {
         );
         expect(d).to.include({ changes: true });
         expect(d.replaces).to.deep.equal(["email"]);
+    });
+
+    it("warns of a changed name and phone naming the resource and the fields, never their values", async () => {
+        const warnings: string[] = [];
+        const log = pulumi.log as { warn: (m: string) => Promise<void> };
+        const original = log.warn;
+        log.warn = async (m: string) => {
+            warnings.push(m);
+        };
+        try {
+            await user.diff(
+                "a",
+                {
+                    email: "ada@x.io",
+                    name: "Ada Lovelace",
+                    phone: "+14155552671",
+                    status: "created",
+                    connection: "default",
+                    dialect: "zquence",
+                    idempotencyScope: "p/s/ada",
+                    target: "t",
+                },
+                { email: "ada@x.io", name: "Ada King", phone: "+14155550000", idempotencyScope: "p/s/ada", target: "t" },
+            );
+        } finally {
+            log.warn = original;
+        }
+        expect(warnings).to.have.length(1);
+        expect(warnings[0]).to.match(/^TenantUser ada: name, phone changed but cannot be applied/);
+        for (const value of ["Lovelace", "King", "2671", "0000", "ada@x.io"]) expect(warnings[0]).to.not.include(value);
     });
 
     it("reports no change for a new name, which the API cannot apply", async () => {

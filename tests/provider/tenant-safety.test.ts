@@ -323,6 +323,20 @@ describe("emails in messages", () => {
         expect(scrubEmails("added john***@example.com")).to.equal("added <email>");
     });
 
+    it("hides the names and phone numbers the schema quotes when logEmails is masked", () => {
+        setEmailLogging("masked");
+        const problems = [{ phone: "2025550143" }, { name: "x".repeat(201) }].flatMap(
+            (fields) => checkUser({ email: "ada@example.com", ...fields }, "zquence").problems,
+        );
+        expect(problems).to.have.length(2);
+        const text = problems.map((p) => scrubEmails(p.reason)).join("\n");
+        expect(text).to.include('phone "<phone>" is not in E.164').and.include('name "<name>" is 201 characters');
+        expect(text).to.not.include("2025550143").and.not.include("xxxx");
+        expect(scrubEmails('row 2: email "ada@example.com" also appears in row 1 with a different name "Ada" vs "Ada L"')).to.equal(
+            'row 2: email "a***@example.com" also appears in row 1 with a different name "<name>" vs "<name>"',
+        );
+    });
+
     it("leaves a package version and a stack's node_modules path as they are when logEmails is count", () => {
         setEmailLogging("count");
         const text = "pulumi-tenant-users@1.4.0 at /app/node_modules/@pulumi/pulumi/index.js:12:3";
