@@ -53,29 +53,50 @@ function firstCredential(connections: unknown, isPlain: (value: unknown) => bool
 }
 
 const stackFiles = new Map<string, string | undefined>();
+const configFiles = new Map<string, string>();
 
 /**
- * A credential leaf of `tenant-users:connections` written as a plain string (not `secure:`) in
- * `Pulumi.<stack>.yaml` beside the program, where the CLI keeps a project's stack config. Read once
- * per version of the file (every resource asks). No file there (another config location), no answer.
+ * A credential leaf of `tenant-users:connections` written in plain text (not `secure:`) in the
+ * stack's config file: `Pulumi.<stack>.yaml` in the project's directory (the nearest one above the
+ * program's working directory holding `Pulumi.yaml`) or in its `stackConfigDir`. Read once per
+ * version of the file (every resource asks). No such file (a config file kept elsewhere), no answer.
  */
 function plainLeafInStackFile(): string | undefined {
-    const file = ["yaml", "yml"].map((ext) => path.join(process.cwd(), `Pulumi.${pulumi.getStack()}.${ext}`)).find((f) => fs.existsSync(f));
+    const where = `${process.cwd()}\0${pulumi.getStack()}`;
+    const file = configFiles.get(where) ?? stackConfigFile(process.cwd(), pulumi.getStack());
     if (!file) return undefined;
+    configFiles.set(where, file);
     const stat = fs.statSync(file);
     const version = `${file}:${stat.mtimeMs}:${stat.size}`;
     if (!stackFiles.has(version)) {
-        let connections: unknown;
-        try {
-            const { parse } = require("yaml") as typeof import("yaml");
-            connections = parse(fs.readFileSync(file, "utf8"))?.config?.[`${NAMESPACE}:connections`];
-        } catch {
-            connections = undefined; // unreadable: the CLI itself will say so
-        }
+        const connections = readYaml(file)?.config?.[`${NAMESPACE}:connections`];
+        // A number is plain too: `config set --path` stores an all-digit value as one.
         stackFiles.set(
             version,
-            firstCredential(connections, (v) => typeof v === "string"),
+            firstCredential(connections, (v) => typeof v === "string" || typeof v === "number"),
         );
     }
     return stackFiles.get(version);
+}
+
+/** The stack's config file of the project that holds `dir`, if there is one. */
+export function stackConfigFile(dir: string, stack: string): string | undefined {
+    for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+        const project = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(at, f)).find((f) => fs.existsSync(f));
+        if (project) {
+            const configDir = readYaml(project)?.stackConfigDir;
+            const base = typeof configDir === "string" ? path.resolve(at, configDir) : at;
+            return ["yaml", "yml"].map((ext) => path.join(base, `Pulumi.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+        }
+        if (path.dirname(at) === at) return undefined;
+    }
+}
+
+function readYaml(file: string): any {
+    try {
+        const { parse } = require("yaml") as typeof import("yaml");
+        return parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        return undefined; // unreadable: the CLI itself says so
+    }
 }

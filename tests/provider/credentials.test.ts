@@ -3,7 +3,10 @@
  * in one long-lived process (a stack per tenant): each run's config must be checked, not only the first.
  */
 import { expect } from "chai";
-import { assertCredentialsAreSecret } from "../../provider/resources/credentials";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assertCredentialsAreSecret, stackConfigFile } from "../../provider/resources/credentials";
 
 const runtimeConfig: {
     setAllConfig: (c: Record<string, string>, secretKeys?: string[]) => void;
@@ -22,5 +25,19 @@ describe("credentials in the program's config", () => {
     it("refuses a plain-text credential of a named connection, naming the command that stores it as a secret", () => {
         runtimeConfig.setAllConfig({ "tenant-users:connections": JSON.stringify({ eu: { apiSecret: "s" } }) }, []);
         expect(() => assertCredentialsAreSecret()).to.throw(/--path 'tenant-users:connections\.eu\.apiSecret'/);
+    });
+
+    it("finds the stack's config file of the project above the program's directory, in its stackConfigDir", () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "tu-creds-"));
+        fs.mkdirSync(path.join(project, "src", "program"), { recursive: true });
+        fs.mkdirSync(path.join(project, "config"));
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\nmain: src/program\nstackConfigDir: config\n");
+        fs.writeFileSync(path.join(project, "config", "Pulumi.dev.yaml"), "config: {}\n");
+        try {
+            expect(stackConfigFile(path.join(project, "src", "program"), "dev")).to.equal(path.join(project, "config", "Pulumi.dev.yaml"));
+            expect(stackConfigFile(path.join(project, "src"), "prod")).to.equal(undefined);
+        } finally {
+            fs.rmSync(project, { recursive: true, force: true });
+        }
     });
 });
