@@ -57,17 +57,23 @@ const configFiles = new Map<string, string>();
 
 /**
  * A credential leaf of `tenant-users:connections` written in plain text (not `secure:`) in the
- * stack's config file: `Pulumi.<stack>.yaml` in the project's directory (the nearest one above the
- * program's working directory holding `Pulumi.yaml`) or in its `stackConfigDir`. Read once per
- * version of the file (every resource asks). No such file (a config file kept elsewhere), no answer.
+ * stack's config file: `Pulumi.<stack>.yaml` in this project's directory (the nearest one above the
+ * program's working directory holding `Pulumi.yaml`, if it names this project) or in its
+ * `stackConfigDir`. Read once per version of the file (every resource asks). No such file, no answer.
  */
 function plainLeafInStackFile(): string | undefined {
-    const where = `${process.cwd()}\0${pulumi.getStack()}`;
-    const file = configFiles.get(where) ?? stackConfigFile(process.cwd(), pulumi.getStack());
-    if (!file) return undefined;
+    const where = `${process.cwd()}\0${pulumi.getProject()}\0${pulumi.getStack()}`;
+    let file = configFiles.get(where);
+    if (file === undefined || !fs.existsSync(file)) file = stackConfigFile(process.cwd(), pulumi.getProject(), pulumi.getStack());
+    if (file === undefined) return undefined;
     configFiles.set(where, file);
-    const stat = fs.statSync(file);
-    const version = `${file}:${stat.mtimeMs}:${stat.size}`;
+    let version: string;
+    try {
+        const stat = fs.statSync(file);
+        version = `${file}:${stat.mtimeMs}:${stat.size}`;
+    } catch {
+        return undefined; // removed since: nothing to read
+    }
     if (!stackFiles.has(version)) {
         const connections = readYaml(file)?.config?.[`${NAMESPACE}:connections`];
         // A number is plain too: `config set --path` stores an all-digit value as one.
@@ -79,13 +85,18 @@ function plainLeafInStackFile(): string | undefined {
     return stackFiles.get(version);
 }
 
-/** The stack's config file of the project that holds `dir`, if there is one. */
-export function stackConfigFile(dir: string, stack: string): string | undefined {
+/**
+ * The stack's config file of project `project`, found from `dir`: the nearest directory at or above
+ * it holding a `Pulumi.yaml` is the project's only if that file names `project` (a program run inside
+ * another project's tree, as an Automation API program in a monorepo can be, reads nothing).
+ */
+export function stackConfigFile(dir: string, project: string, stack: string): string | undefined {
     for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-        const project = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(at, f)).find((f) => fs.existsSync(f));
-        if (project) {
-            const configDir = readYaml(project)?.stackConfigDir;
-            const base = typeof configDir === "string" ? path.resolve(at, configDir) : at;
+        const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(at, f)).find((f) => fs.existsSync(f));
+        if (projectFile) {
+            const settings = readYaml(projectFile);
+            if (settings?.name !== project) return undefined;
+            const base = typeof settings.stackConfigDir === "string" ? path.resolve(at, settings.stackConfigDir) : at;
             return ["yaml", "yml"].map((ext) => path.join(base, `Pulumi.${stack}.${ext}`)).find((f) => fs.existsSync(f));
         }
         if (path.dirname(at) === at) return undefined;

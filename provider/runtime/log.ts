@@ -16,10 +16,11 @@ export function setEmailLogging(mode: EmailLogging): void {
 // A value as our own messages quote it (`email "…"`, `name "…" vs "…"`, from the schema's `show`),
 // valid or not: a mistyped address is personal data too, and may have no "@" to be found by; names
 // and phone numbers have no shape to be found by at all.
-const QUOTED_PERSONAL = /\b(email|name|phone) "((?:[^"\\]|\\.)*)"(?: vs "((?:[^"\\]|\\.)*)")?/g;
+const QUOTED_PERSONAL = /\b(email|name|phone) ("(?:[^"\\]|\\.)*"|\(none\))(?: vs ("(?:[^"\\]|\\.)*"|\(none\)))?/g;
 // Loose on purpose: anything around an "@" in a message is treated as an address, valid or not;
-// but not a path segment (`node_modules/@pulumi/…` in a stack) or a version (`package@1.4.0`).
-const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]/]+@(?![\d.]+(?![^\s"'<>(),:;[\]]))[^\s"'<>(),:;[\]]+/g;
+// but not a path segment (`node_modules/@pulumi/…` in a stack: "/" just before the "@") or a
+// version (`package@1.4.0`).
+const EMAIL_IN_TEXT = /[^\s"'<>(),:;[\]]*[^\s"'<>(),:;[\]/]@(?![\d.]+(?![^\s"'<>(),:;[\]]))[^\s"'<>(),:;[\]]+/g;
 
 /** `ada@example.com` → `a***@example.com`: enough to tell users apart in a review, not to mail them. */
 export function maskEmail(email: string): string {
@@ -48,7 +49,8 @@ export function withoutEmails(text: string): string {
 function scrubAs(mode: EmailLogging, text: string): string {
     if (mode === "full") return text;
     const hide = (e: string) => (mode === "masked" ? maskEmail(e) : "<email>");
-    const hideQuoted = (field: string, quoted: string) => JSON.stringify(field === "email" ? hide(unquote(quoted)) : `<${field}>`);
+    const hideQuoted = (field: string, value: string) =>
+        value === "(none)" ? value : JSON.stringify(field === "email" ? hide(unquote(value.slice(1, -1))) : `<${field}>`);
     const quoted = (_: string, field: string, first: string, second: string | undefined) =>
         `${field} ${hideQuoted(field, first)}${second === undefined ? "" : ` vs ${hideQuoted(field, second)}`}`;
     // Masking a masked address changes nothing, so text scrubbed twice is safe.

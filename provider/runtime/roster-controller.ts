@@ -224,7 +224,7 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         );
     if (failed.length)
         await warn(
-            `roster ${inputs.label}: the vendor rejected ${failed.length} users, left out of state and retried on the next up${naming(failed.map((f) => `${f.email} (${f.error})`))}`,
+            `roster ${inputs.label}: the vendor rejected ${failed.length} users, not recorded as added (those whose earlier answer was lost stay unsettled) and retried on the next up${naming(failed.map((f) => `${f.email} (${f.error})`))}`,
         );
     if (result.error) {
         // Partial progress: the engine records `properties` as this resource's state and fails the

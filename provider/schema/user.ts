@@ -69,6 +69,13 @@ export const phoneSchema = z.string().regex(PHONE_RE);
 export const countrySchema = z.string().length(2).refine(isCountryCode);
 
 /** Renders a value for a message: quoted and cut short, never throwing. */
+/** What a value is, without the value: for personal fields, whose values a message must not carry. */
+function kindOf(value: unknown): string {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "a list";
+    return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
 export function show(value: unknown, max = 60): string {
     try {
         if (typeof value === "string") {
@@ -174,7 +181,7 @@ export function checkUser(input: unknown, dialect: Dialect): { user?: Normalized
         if (rawEmail === undefined || rawEmail === null) {
             problems.push({ field: "email", reason: "email is required" });
         } else if (typeof rawEmail !== "string") {
-            problems.push({ field: "email", reason: `email must be a string, got ${show(rawEmail)}` });
+            problems.push({ field: "email", reason: `email must be a string, got ${kindOf(rawEmail)}` });
         } else {
             const email = rawEmail.trim().toLowerCase();
             const parsed = emailSchema.safeParse(email);
@@ -190,7 +197,7 @@ export function checkUser(input: unknown, dialect: Dialect): { user?: Normalized
 
         const rawName = own("name");
         if (rawName !== undefined && rawName !== null) {
-            if (typeof rawName !== "string") problems.push({ field: "name", reason: `name must be a string, got ${show(rawName)}` });
+            if (typeof rawName !== "string") problems.push({ field: "name", reason: `name must be a string, got ${kindOf(rawName)}` });
             else {
                 const name = rawName.trim();
                 if (nameSchema.safeParse(name).success) user.name = name;
@@ -206,7 +213,7 @@ export function checkUser(input: unknown, dialect: Dialect): { user?: Normalized
 
         const rawPhone = own("phone");
         if (rawPhone !== undefined && rawPhone !== null && allowed.includes("phone")) {
-            if (typeof rawPhone !== "string") problems.push({ field: "phone", reason: `phone must be a string, got ${show(rawPhone)}` });
+            if (typeof rawPhone !== "string") problems.push({ field: "phone", reason: `phone must be a string, got ${kindOf(rawPhone)}` });
             else {
                 // Trimmed only: rewriting "(415) 555-2671" would guess a country code.
                 const phone = rawPhone.trim();

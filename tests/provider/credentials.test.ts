@@ -34,10 +34,25 @@ describe("credentials in the program's config", () => {
         fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: p\nruntime: nodejs\nmain: src/program\nstackConfigDir: config\n");
         fs.writeFileSync(path.join(project, "config", "Pulumi.dev.yaml"), "config: {}\n");
         try {
-            expect(stackConfigFile(path.join(project, "src", "program"), "dev")).to.equal(path.join(project, "config", "Pulumi.dev.yaml"));
-            expect(stackConfigFile(path.join(project, "src"), "prod")).to.equal(undefined);
+            expect(stackConfigFile(path.join(project, "src", "program"), "p", "dev")).to.equal(
+                path.join(project, "config", "Pulumi.dev.yaml"),
+            );
+            expect(stackConfigFile(path.join(project, "src"), "p", "prod")).to.equal(undefined);
         } finally {
             fs.rmSync(project, { recursive: true, force: true });
+        }
+    });
+
+    it("reads no config file of another project whose tree the program runs in", () => {
+        const repo = fs.mkdtempSync(path.join(os.tmpdir(), "tu-creds-"));
+        fs.mkdirSync(path.join(repo, "tools"));
+        fs.writeFileSync(path.join(repo, "Pulumi.yaml"), "name: infra\nruntime: nodejs\n");
+        fs.writeFileSync(path.join(repo, "Pulumi.dev.yaml"), "config: {}\n");
+        try {
+            expect(stackConfigFile(path.join(repo, "tools"), "infra", "dev")).to.equal(path.join(repo, "Pulumi.dev.yaml"));
+            expect(stackConfigFile(path.join(repo, "tools"), "tenants", "dev")).to.equal(undefined);
+        } finally {
+            fs.rmSync(repo, { recursive: true, force: true });
         }
     });
 });

@@ -337,6 +337,22 @@ describe("emails in messages", () => {
         );
     });
 
+    it("hides a name or phone that only one of two duplicate rows has, and never repeats a phone given as a number", () => {
+        setEmailLogging("count");
+        const duplicate =
+            'row 2: email "ada@example.com" also appears in row 1 with a different name (none) vs "Ada Lovelace", phone (none) vs "+14155552671"';
+        expect(scrubEmails(duplicate)).to.equal(
+            'row 2: email "<email>" also appears in row 1 with a different name (none) vs "<name>", phone (none) vs "<phone>"',
+        );
+        const [problem] = checkUser({ email: "ada@example.com", phone: 14155552671 }, "zquence").problems;
+        expect(problem?.reason).to.equal("phone must be a string, got a number");
+    });
+
+    it("hides an address with a slash in its local part whole", () => {
+        setEmailLogging("count");
+        expect(scrubEmails("added sales/eu@example.com")).to.equal("added <email>");
+    });
+
     it("leaves a package version and a stack's node_modules path as they are when logEmails is count", () => {
         setEmailLogging("count");
         const text = "pulumi-tenant-users@1.4.0 at /app/node_modules/@pulumi/pulumi/index.js:12:3";
