@@ -231,8 +231,8 @@ async function apply(id: string, olds: RosterOutputs | undefined, inputs: Roster
         // step with `reasons`; the next `up` sends only what is still missing.
         const done = recorded.filter((r) => r[4] !== "u").length - p.keep.length;
         const lost = recorded.filter((r) => r[4] === "u").length - stillUnsettled.length;
-        // Printed, and stored in state as the reason: scrubbed of credentials, and of emails per logEmails
-        // (the reason, kept in state in plain text, of every email).
+        // Scrubbed of credentials, and of emails as logEmails says; the reason, which state keeps in
+        // plain text, of every email whatever logEmails says.
         const why = scrubEmails(redact(result.error.message, credentialValues(live.connection)));
         const message =
             `roster ${inputs.label}: ${done} of ${p.add.length} users sent before a chunk failed for good: ${why}. ` +

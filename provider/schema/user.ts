@@ -68,7 +68,6 @@ export const nameSchema = z.string().refine((s) => s.length > 0 && codePoints(s)
 export const phoneSchema = z.string().regex(PHONE_RE);
 export const countrySchema = z.string().length(2).refine(isCountryCode);
 
-/** Renders a value for a message: quoted and cut short, never throwing. */
 /** What a value is, without the value: for personal fields, whose values a message must not carry. */
 function kindOf(value: unknown): string {
     if (value === null) return "null";
@@ -76,6 +75,7 @@ function kindOf(value: unknown): string {
     return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
+/** Renders a value for a message: quoted and cut short, never throwing. */
 export function show(value: unknown, max = 60): string {
     try {
         if (typeof value === "string") {
