@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { FleetFileError, type FleetTenant, loadFleet } from "./file";
 import { progressLine, resultJson, resultTable } from "./report";
-import { fleetSecrets, scrubber, secretsKeyProblem } from "./secrets";
+import { fleetSecrets, scrubber, secretsKeyProblem, storeSecrets } from "./secrets";
 import { parseShard, selectShard, WHOLE_FLEET } from "./shard";
 import type { Operation, TenantResult } from "./stack";
 
@@ -125,11 +125,6 @@ export async function fleetCommand(argv: string[]): Promise<number> {
         process.stdout.write(`${FLEET_USAGE}\n`);
         return 0;
     }
-    const keyProblem = secretsKeyProblem(process.env, args.secretsProvider);
-    if (keyProblem) {
-        process.stderr.write(`tenant-users fleet: ${keyProblem}\n`);
-        return 2;
-    }
     let fleet: FleetTenant[];
     try {
         fleet = loadFleet(args.file);
@@ -138,9 +133,14 @@ export async function fleetCommand(argv: string[]): Promise<number> {
         process.stderr.write(`tenant-users fleet: the fleet file is not usable; no stack was touched.\n${err.message}\n`);
         return 2;
     }
+    const keyProblem = secretsKeyProblem(process.env, args.secretsProvider, fleet);
+    if (keyProblem) {
+        process.stderr.write(`tenant-users fleet: ${keyProblem}\n`);
+        return 2;
+    }
     const tenants = selectShard(fleet, args.shard);
-    // Every line printed from here on is scrubbed of every credential of the file (any shard's).
-    const scrub = scrubber(fleetSecrets(fleet));
+    // Every line printed from here on is scrubbed of every credential of the file (any shard's) and the store's secrets.
+    const scrub = scrubber([...fleetSecrets(fleet), ...storeSecrets(process.env)]);
     const { json } = args;
     // With --json, stdout carries only the JSON document; progress goes to stderr.
     const progress = (line: string) => (json ? process.stderr : process.stdout).write(`${scrub(line)}\n`);

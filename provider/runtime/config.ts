@@ -161,7 +161,7 @@ function positiveInt(source: ConfigSource, key: string, fallback: number): numbe
 }
 
 /** Hosts a plain `http://` base URL may name: this machine only (the emulator). */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
     // Literal addresses and `localhost` only: any other name goes through DNS, which may answer anything.
     const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
     return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);

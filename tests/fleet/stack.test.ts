@@ -1,6 +1,7 @@
 /** Waiting for a stack another runner holds, and what a failed stack reports. */
 import { expect } from "chai";
 import { CommandError, ConcurrentUpdateError } from "@pulumi/pulumi/automation";
+import { scrubber, storeSecrets } from "../../cli/fleet/secrets";
 import { errorText, isStoreRace, isLockError, lockBackoffMs, redact } from "../../cli/fleet/stack";
 
 /** The errors the Automation API raises for a failed CLI run (their constructors are internal). */
@@ -62,6 +63,21 @@ describe("fleet error messages", () => {
         expect(redact('unable to open state database "postgres://fleet:s3cr3t@db.internal:5432/state?sslmode=disable"')).to.equal(
             'unable to open state database "postgres://fleet:***@db.internal:5432/state?sslmode=disable"',
         );
+    });
+
+    it("hide the whole password of a backend URL when the password holds an @", () => {
+        expect(redact("open postgres://fleet:p@ss@db:5432/state failed")).to.equal("open postgres://fleet:***@db:5432/state failed");
+    });
+
+    it("hide a password given as a query parameter of a backend URL", () => {
+        expect(redact("open postgres://db/state?user=fleet&password=s3cr3t&sslmode=disable failed")).to.equal(
+            "open postgres://db/state?user=fleet&password=***&sslmode=disable failed",
+        );
+    });
+
+    it("hide the store's password from PGPASSWORD and the backend URL however the URL writes it", () => {
+        const scrub = scrubber(storeSecrets({ PULUMI_BACKEND_URL: "postgres://fleet:pa%2Fss@db/state", PGPASSWORD: "pg-s3cr3t" }));
+        expect(scrub("password pa/ss, or pa%2Fss, and pg-s3cr3t")).to.equal("password ***, or ***, and ***");
     });
 
     it("leave URLs without a password as they are", () => {
