@@ -69,6 +69,15 @@ const INSTALL_HELP = [
     `- Offline: place the pulumi-tenant-users checkout beside a 'shared/toolchain/build.sh' (it builds Pulumi from the Go module proxy), or set PULUMI_TOOLCHAIN_BUILD to such a script.`,
 ].join("\n");
 
+/**
+ * `../shared/toolchain/build.sh` beside a checkout of this repository. Never beside an installed
+ * copy: there `../shared` is `node_modules/shared`, whatever package of that name the project has.
+ */
+export function siblingBuildScript(root: string): string | undefined {
+    if (path.resolve(root).split(path.sep).includes("node_modules")) return undefined;
+    return path.resolve(root, "..", "shared", "toolchain", "build.sh");
+}
+
 /** Locates Pulumi without changing anything (except building it from source when that is the only way). */
 export function findPulumi(): Omit<PulumiToolchain, "env"> {
     const onPath = pulumiOnPath();
@@ -78,8 +87,8 @@ export function findPulumi(): Omit<PulumiToolchain, "env"> {
             return { binDir: path.dirname(fs.realpathSync(onPath)), version, source: "path" };
         }
     }
-    const buildScript = process.env.PULUMI_TOOLCHAIN_BUILD ?? path.resolve(REPO_ROOT, "..", "shared", "toolchain", "build.sh");
-    if (fs.existsSync(buildScript)) {
+    const buildScript = process.env.PULUMI_TOOLCHAIN_BUILD ?? siblingBuildScript(REPO_ROOT);
+    if (buildScript && fs.existsSync(buildScript)) {
         // The build prints progress on stderr (minutes when cold) and the bin directory on stdout.
         const binDir = execFileSync("bash", [buildScript], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
             .trim()

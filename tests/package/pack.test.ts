@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../cli/pulumi-toolchain";
+import { REPO_ROOT, siblingBuildScript } from "../../cli/pulumi-toolchain";
 import { npm } from "./support";
 
 interface PackEntry {
@@ -60,5 +60,13 @@ describe("npm pack", function () {
             }
         }
         expect(missing).to.deep.equal([]);
+    });
+});
+
+describe("finding Pulumi from an installed copy", () => {
+    it("never looks for a build script in node_modules/shared, only beside a checkout", () => {
+        const installed = path.join("/srv", "app", "node_modules", "pulumi-tenant-users");
+        expect(siblingBuildScript(installed)).to.equal(undefined);
+        expect(siblingBuildScript(path.join("/work", "main"))).to.equal(path.join("/work", "shared", "toolchain", "build.sh"));
     });
 });
