@@ -15,7 +15,7 @@ if (!secretKey.startsWith("sk_test_")) {
     const what = secretKey.startsWith("sk_live_") ? "a LIVE key (sk_live_…)" : secretKey ? "not a TEST key (sk_test_…)" : "not set";
     throw new pulumi.RunError(
         `tenant-users:secretKey is ${what}. This program seeds TEST mode only and stops ` +
-            "before declaring any user: pulumi config set --secret tenant-users:secretKey <sk_test_… key>",
+            "before declaring any user: pulumi config set --secret tenant-users:secretKey < sk_test-key-file",
     );
 }
 

@@ -23,7 +23,7 @@ export function assertCredentialsAreSecret(): void {
         if (!isSecret(`${NAMESPACE}:${key}`) && config.get(key) !== undefined) {
             throw new pulumi.RunError(
                 `${NAMESPACE}:${key} is set in plain text, so it would be stored unencrypted in the stack's state. ` +
-                    `Set it as a secret: pulumi config set --secret ${NAMESPACE}:${key} <value>`,
+                    `Set it as a secret, its value on standard input (not the command line): pulumi config set --secret ${NAMESPACE}:${key} < key-file`,
             );
         }
     }
@@ -36,7 +36,7 @@ export function assertCredentialsAreSecret(): void {
     if (plain) {
         throw new pulumi.RunError(
             `${NAMESPACE}:connections.${plain} is set in plain text, so it would be stored unencrypted in the stack's ${partlySecret ? "config file" : "state"}. ` +
-                `Set it as a secret: pulumi config set --secret --path '${NAMESPACE}:connections.${plain}' <value>`,
+                `Set it as a secret, its value on standard input (not the command line): pulumi config set --secret --path '${NAMESPACE}:connections.${plain}' < key-file`,
         );
     }
 }

@@ -91,7 +91,7 @@ function assertCredentials(name: string | undefined, connection: Connection): vo
             (key === DEFAULT_CONNECTION ? "" : " (a named connection never borrows the vendors' environment variables)") +
             ": " +
             missing
-                .map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} <value>`)
+                .map((m) => `pulumi config set --secret ${key === DEFAULT_CONNECTION ? where + m : `--path '${where}${m}'`} < key-file`)
                 .join("; "),
     );
 }
