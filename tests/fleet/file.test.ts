@@ -212,6 +212,16 @@ describe("the fleet-ci example", () => {
             tenants: { credentials: Record<string, string> }[];
         };
         const referenced = fleet.tenants.flatMap((t) => Object.values(t.credentials)).map((ref) => ref.replace(/^env:/, ""));
-        expect(Object.keys(job.env)).to.include.members(referenced);
+        const apply = job.steps.find((s: { run?: string }) => s.run?.includes("tenant-users fleet up"));
+        expect(Object.keys(apply.env)).to.include.members([...referenced, "PULUMI_CONFIG_PASSPHRASE"]);
+    });
+
+    it("gives the secrets to the step that applies the shard only, never to the job or its npm install", () => {
+        const workflow = parseYaml(fs.readFileSync(path.join(example, ".github", "workflows", "fleet.yml"), "utf8"));
+        const job = workflow.jobs.fleet;
+        expect(job.env ?? {}).to.deep.equal({});
+        const withSecrets = job.steps.filter((s: { env?: Record<string, string> }) => JSON.stringify(s.env ?? {}).includes("secrets."));
+        expect(withSecrets.map((s: { run?: string }) => s.run)).to.have.length(1);
+        expect(withSecrets[0].run).to.include("tenant-users fleet up");
     });
 });
