@@ -2,7 +2,7 @@
  * The emulator's storage: one `node:sqlite` database, WAL for files,
  * prepared statements, one transaction per request (`Store.tx`).
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Dialect, Mode, RateLimitSettings } from "./types";
@@ -128,8 +128,10 @@ export class Store {
     private readonly s: Record<string, StatementSync>;
 
     constructor(readonly path: string) {
-        if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+        // The tenants' keys are in the file: its owner's only (SQLite gives its -wal and -shm files the same mode).
+        if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
         this.db = new DatabaseSync(path);
+        if (path !== ":memory:") chmodSync(path, 0o600);
         if (path !== ":memory:") this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
         // Checkpoints run from an idle timer (see index.ts); the automatic one is only a safety net.
         this.db.exec("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");

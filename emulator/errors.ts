@@ -7,6 +7,7 @@
 export type ErrorCode =
     | "unauthorized"
     | "control_forbidden"
+    | "control_host_refused"
     | "not_found"
     | "tenant_not_found"
     | "unsupported_media_type"
@@ -44,6 +45,11 @@ export const Errors = {
     unauthorized: def(401, "unauthorized", "Missing or invalid API credentials."),
     controlUnauthorized: def(401, "unauthorized", "Missing or invalid x-emulator-control token."),
     controlForbidden: def(403, "control_forbidden", "Tenant credentials cannot call the control API; send x-emulator-control."),
+    controlHostRefused: def(
+        403,
+        "control_host_refused",
+        "The control API of an emulator on loopback answers only requests addressed to loopback (Host: 127.0.0.1, [::1] or localhost).",
+    ),
     notFound: def(404, "not_found", "No such route."),
     tenantNotFound: def(404, "tenant_not_found", "No such tenant."),
     unsupportedMediaType: def(415, "unsupported_media_type", "Content-Type must be application/json."),

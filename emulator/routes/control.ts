@@ -87,6 +87,11 @@ export function controlRoutes(ctx: EmulatorContext): FastifyPluginCallback {
 
         app.register((scope, _o, next) => {
             scope.addHook("onRequest", async (req, reply) => {
+                // A web page whose name was rebound to 127.0.0.1 reaches this port with its own Host:
+                // on loopback, the control API (keys, reset, webhook URLs) answers loopback names only.
+                if (isLoopbackHost(new URL(ctx.url()).hostname) && !isLoopbackHost(hostnameOf(req.headers.host))) {
+                    return sendError(reply, Errors.controlHostRefused);
+                }
                 if (req.headers[CONTROL_HEADER] === ctx.controlToken) return undefined;
                 const tenantKey = DIALECTS.some((d) => authenticate(ctx, d, req.headers) !== null);
                 return sendError(reply, tenantKey ? Errors.controlForbidden : Errors.controlUnauthorized);
@@ -201,4 +206,19 @@ function validUser(t: TenantRow, input: unknown, index: number) {
     const c = checkTenantsApiUser(input, t.dialect === "zquence");
     if (!c.ok) return invalid(c.rowError);
     return { id: userId(), ...c.user, country: null };
+}
+
+/** `127.0.0.1`, `[::1]` or `localhost`: this machine, by literal address or its reserved name. */
+function isLoopbackHost(hostname: string): boolean {
+    const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The host name of a Host header, without its port (none: an empty name, which is not loopback). */
+function hostnameOf(header: string | undefined): string {
+    try {
+        return header ? new URL(`http://${header}`).hostname : "";
+    } catch {
+        return "";
+    }
 }

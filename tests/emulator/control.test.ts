@@ -11,6 +11,16 @@ describe("control API (README: Control API)", () => {
     });
     after(async () => h.close());
 
+    it("refuses a control request addressed to another host name, token and all, as a DNS-rebinding page would send it", async () => {
+        const answer = await send(`${h.url}/_emulator/tenants`, {
+            headers: { host: "attacker.example", "x-emulator-control": h.emulator.controlToken },
+            body: { dialect: "projects" },
+        });
+        expect(answer.status).to.equal(403);
+        expect((answer.body as any).error.code).to.equal("control_host_refused");
+        expect(JSON.stringify(answer.body)).to.not.include("sk_live_");
+    });
+
     describe("POST /_emulator/tenants", () => {
         it("creates Zquence tenants with fresh zq_pk_/zq_sk_ keys and a whsec_ secret", async () => {
             const a = await h.control.createTenant("zquence");

@@ -1,6 +1,6 @@
 /** The database file survives restarts, and a bulk is all-or-nothing even under kill -9. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,18 @@ describe("persistence", function () {
         dir = mkdtempSync(join(tmpdir(), "emulator-persistence-"));
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("keeps its database, which holds every tenant's keys, readable by its owner only", async () => {
+        const dbPath = join(dir, "state", "emulator.db");
+        const h = await startHarness({ dbPath });
+        try {
+            await h.control.createTenant("projects");
+            expect(statSync(dbPath).mode & 0o777).to.equal(0o600);
+            expect(statSync(join(dir, "state")).mode & 0o777).to.equal(0o700);
+        } finally {
+            await h.close();
+        }
+    });
 
     it("keeps users and idempotency records across a restart on the same database file", async () => {
         const dbPath = join(dir, "emulator.db");
