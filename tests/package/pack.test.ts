@@ -61,6 +61,18 @@ describe("npm pack", function () {
         }
         expect(missing).to.deep.equal([]);
     });
+
+    it("declares as a dependency only packages a shipped module requires, so an install fetches nothing unused", () => {
+        const required = new Set<string>();
+        for (const file of files.filter((f) => f.endsWith(".js"))) {
+            const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+            for (const [, spec] of text.matchAll(/(?:require\(|from |import\()"([^".][^"]*)"/g)) {
+                const parts = spec!.split("/");
+                required.add(spec!.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!);
+            }
+        }
+        expect(Object.keys(pkg.dependencies).filter((d) => !required.has(d))).to.deep.equal([]);
+    });
 });
 
 describe("finding Pulumi from an installed copy", () => {
