@@ -1,7 +1,8 @@
 /**
  * How the fleet keeps credentials to itself: they reach each stack's provider process through its
- * environment (never a command line), everything the fleet prints is scrubbed of them, and a
- * shared state store is never encrypted with the package's built-in passphrase.
+ * environment (never a command line), everything the fleet prints is scrubbed of them and of the
+ * state store's secrets, and the package's built-in passphrase encrypts no shared store and no real
+ * vendor's users.
  */
 import { CREDENTIAL_ENV, isLoopback } from "../../provider/runtime/config";
 import type { FleetTenant } from "./file";
