@@ -3,7 +3,6 @@
  * the counts and the email lists claim after a lost answer, a partly failed batch, or two
  * resources declaring one person. The CLI path is in tests/e2e/honest-accounting.test.ts.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { DialectClient, NormalizedUser, UserOutcome } from "../../provider/dialects/types";
 import { VendorError } from "../../provider/errors";
@@ -12,6 +11,7 @@ import { tenantUser, tenantUserRoster } from "../../provider/runtime";
 import { flushBatch } from "../../provider/runtime/batch-policy";
 import { configureFrom } from "../../provider/runtime/connections";
 import { newTenant, type RunningEmulator, runEmulator, type Tenant } from "../e2e/support";
+import { warningsOf } from "./warnings";
 
 function configure(t: Tenant, extra: Record<string, string> = {}): void {
     const values: Record<string, string> = { "tenant-users:batchWindowMs": "1", "tenant-users:maxAttempts": "1", ...extra };
@@ -178,22 +178,14 @@ describe("honest accounting", function () {
         it("warns, naming both resources, when a TenantUser and a roster declare one email in different case", async () => {
             const tenant = await newTenant(emu, "geldstuck");
             configure(tenant);
-            const warnings: string[] = [];
-            const log = pulumi.log as { warn: (m: string) => Promise<void> };
-            const original = log.warn;
-            log.warn = async (m: string) => {
-                warnings.push(m);
-            };
-            try {
+            const warnings = await warningsOf(async () => {
                 const roster = await tenantUserRoster.check(
                     {},
                     { users: pack({ rows: [{ email: "ada@example.com" }] }), label: "staff-owner" },
                 );
                 const user = await tenantUser.check({}, { email: "ADA@example.com", idempotencyScope: "p/s/ada-owner" });
                 expect([...roster.failures!, ...user.failures!]).to.deep.equal([]);
-            } finally {
-                log.warn = original;
-            }
+            });
             expect(warnings.join("\n"))
                 .to.include("TenantUser ada-owner declares 1 user")
                 .and.to.include("ada@example.com (also declared by TenantUserRoster staff-owner)");

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +13,7 @@ import { configureFrom } from "../../provider/runtime/connections";
 import * as roster from "../../provider/runtime/roster-controller";
 import * as user from "../../provider/runtime/user-controller";
 import { pack, unpack } from "../../provider/roster-codec";
+import { warningsOf } from "./warnings";
 
 const source = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 const ZQUENCE = {
@@ -109,14 +109,8 @@ describe("TenantUser check", () => {
     });
 
     it("warns of a changed name and phone naming the resource and the fields, never their values", async () => {
-        const warnings: string[] = [];
-        const log = pulumi.log as { warn: (m: string) => Promise<void> };
-        const original = log.warn;
-        log.warn = async (m: string) => {
-            warnings.push(m);
-        };
-        try {
-            await user.diff(
+        const warnings = await warningsOf(() =>
+            user.diff(
                 "a",
                 {
                     email: "ada@x.io",
@@ -129,10 +123,8 @@ describe("TenantUser check", () => {
                     target: "t",
                 },
                 { email: "ada@x.io", name: "Ada King", phone: "+14155550000", idempotencyScope: "p/s/ada", target: "t" },
-            );
-        } finally {
-            log.warn = original;
-        }
+            ),
+        );
         expect(warnings).to.have.length(1);
         expect(warnings[0]).to.match(/^TenantUser ada: name, phone changed but cannot be applied/);
         for (const value of ["Lovelace", "King", "2671", "0000", "ada@x.io"]) expect(warnings[0]).to.not.include(value);
