@@ -20,7 +20,8 @@ export interface ReplayStore {
 
 /**
  * Raised when a webhook must be rejected: bad or missing signature, stale timestamp, a replayed id,
- * or a payload that is not a `tenant.users.invite` event. Answer it with a 400.
+ * or a payload that is not a `tenant.users.invite` event. Answer it with a 400. (An unusable secret
+ * is a TypeError instead: the receiver is misconfigured, and every delivery would fail.)
  */
 export class InviteWebhookError extends Error {
     override readonly name = "InviteWebhookError";
@@ -45,9 +46,16 @@ export function verifyInviteWebhook(
 ): InviteWebhook {
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+    // Outside the check below: a malformed secret is our receiver's mistake, not a forged delivery.
+    let verifier: Webhook;
+    try {
+        verifier = new Webhook(secret);
+    } catch (err) {
+        throw new TypeError(`the webhook secret is not usable (expected the whsec_… value the vendor gave): ${(err as Error).message}`);
+    }
     let event: any;
     try {
-        event = new Webhook(secret).verify(body, flat);
+        event = verifier.verify(body, flat);
     } catch (err) {
         const why = err instanceof WebhookVerificationError ? err.message : String(err);
         throw new InviteWebhookError(`webhook rejected: ${why}`, "signature");
@@ -58,5 +66,6 @@ export function verifyInviteWebhook(
         throw new InviteWebhookError(`webhook ${id} is not a tenant.users.invite event`, "payload");
     }
     options.seen?.add(id);
-    return { id, ...event };
+    // The id checked for replays, whatever the payload says.
+    return { ...event, id };
 }

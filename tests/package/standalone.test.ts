@@ -89,6 +89,11 @@ describe("starting points copied out of the repository", function () {
             expect(Object.values(config).filter((v: any) => !v.secret).length).to.equal(2);
         });
 
+        it("writes to the local emulator unless told the vendor's URL, so Enter through the prompts reaches no real tenant", () => {
+            const config = project.template.config;
+            expect(config["tenant-users:baseUrl"]).to.include({ default: "http://127.0.0.1:4010/zquence" });
+        });
+
         it("lists every package its program imports as a dependency", () => {
             const pkg = JSON.parse(fs.readFileSync(path.join(TEMPLATE, "package.json"), "utf8"));
             const program = fs.readFileSync(path.join(TEMPLATE, "index.ts"), "utf8");

@@ -53,6 +53,17 @@ describe("verifyInviteWebhook on forged and tampered deliveries", () => {
         expect(event.data.user.email).to.equal("ada@example.com");
     });
 
+    it("returns the id it checked for replays, even when the payload carries its own id", () => {
+        const withId = JSON.stringify({ ...EVENT, id: "evil" });
+        expect(verifyInviteWebhook(SECRET, signed(withId, { id: "msg_checked" }), withId).id).to.equal("msg_checked");
+    });
+
+    it("calls an unusable secret a TypeError, not a forged delivery", () => {
+        const error = rejection(() => verifyInviteWebhook("not base64!", signed(body), body));
+        expect(error).to.be.instanceOf(TypeError);
+        expect(error.message).to.include("the webhook secret is not usable");
+    });
+
     it("accepts Node's header object, upper-case names and a Buffer body", () => {
         const h = signed(body);
         const headers: IncomingHttpHeaders = {
