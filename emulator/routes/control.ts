@@ -208,7 +208,11 @@ function validUser(t: TenantRow, input: unknown, index: number) {
     return { id: userId(), ...c.user, country: null };
 }
 
-/** `127.0.0.1`, `[::1]` or `localhost`: this machine, by literal address or its reserved name. */
+/**
+ * `127.0.0.1`, `[::1]` or `localhost`: this machine, by literal address or its reserved name. The
+ * provider's `isLoopback` says the same, but the emulator imports nothing from the provider (the
+ * two must not be able to agree by sharing a bug).
+ */
 function isLoopbackHost(hostname: string): boolean {
     const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
     return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);

@@ -25,14 +25,21 @@ describe("honest accounting through the CLI", function () {
         await emu?.close();
     });
 
-    it("reports users whose every bulk answer was lost as present on the next up, never adopted", async () => {
+    /** A Geldstuck tenant and a stack declaring `count` of its users as one roster, with `maxAttempts` per request. */
+    async function geldstuckRoster(name: string, count: number, maxAttempts: number, options: Record<string, unknown> = {}) {
         const tenant = await newTenant(emu, "geldstuck");
-        const users = makeUsers("geldstuck", 40, "lost");
-        const dir = writeProgram(ROSTER_PROGRAM, "accounting-lost");
+        const users = makeUsers("geldstuck", count, name);
+        const dir = writeProgram(ROSTER_PROGRAM, `accounting-${name}`);
         writeJson(dir, "users.json", users);
-        writeJson(dir, "options.json", { chunkSize: 10 });
-        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
+        writeJson(dir, "options.json", options);
+        const config = { ...tenant.config, "tenant-users:maxAttempts": String(maxAttempts) };
+        const stack = await TestStack.create({ inline: true, workDir: dir, config });
         stacks.push(stack);
+        return { tenant, users, stack };
+    }
+
+    it("reports users whose every bulk answer was lost as present on the next up, never adopted", async () => {
+        const { tenant, users, stack } = await geldstuckRoster("lost", 40, 1, { chunkSize: 10 });
         const fault = await emu.control.addFault({
             tenantId: tenant.tenantId,
             route: "POST /v1/tenants/add-user-bulk",
@@ -52,12 +59,7 @@ describe("honest accounting through the CLI", function () {
     });
 
     it("reports users present, never adopted, after a dropped send whose retry was answered 429 as the last attempt", async () => {
-        const tenant = await newTenant(emu, "geldstuck");
-        const users = makeUsers("geldstuck", 10, "limited");
-        const dir = writeProgram(ROSTER_PROGRAM, "accounting-limited");
-        writeJson(dir, "users.json", users);
-        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "2" } });
-        stacks.push(stack);
+        const { tenant, users, stack } = await geldstuckRoster("limited", 10, 2);
         // The vendor commits the bulk and the answer is dropped; the one retry is refused with 429.
         await emu.control.addFault({
             tenantId: tenant.tenantId,
@@ -75,12 +77,7 @@ describe("honest accounting through the CLI", function () {
     });
 
     it("reports users present, never adopted, when the up after a lost answer was refused 429 before settling them", async () => {
-        const tenant = await newTenant(emu, "geldstuck");
-        const users = makeUsers("geldstuck", 10, "refused");
-        const dir = writeProgram(ROSTER_PROGRAM, "accounting-refused");
-        writeJson(dir, "users.json", users);
-        const stack = await TestStack.create({ inline: true, workDir: dir, config: { ...tenant.config, "tenant-users:maxAttempts": "1" } });
-        stacks.push(stack);
+        const { tenant, users, stack } = await geldstuckRoster("refused", 10, 1);
         const fault = (outcome: "drop-after-commit" | "429") =>
             emu.control.addFault({ tenantId: tenant.tenantId, route: "POST /v1/tenants/add-user-bulk", sequence: [outcome] });
 
